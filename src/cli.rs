@@ -1,0 +1,146 @@
+//! Command-line surface. Engines parse and produce these flags exactly as they
+//! do for runc, so names, short forms and defaults follow runc.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "berth", disable_version_flag = true, about = "A daemonless OCI container runtime")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Directory holding container state.
+    #[arg(long, global = true, default_value = "/run/berth")]
+    pub root: PathBuf,
+    /// Append log lines to this file instead of stderr.
+    #[arg(long, global = true)]
+    pub log: Option<PathBuf>,
+    /// Format of log lines.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Also log debug messages.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Manage cgroups through systemd (needs a running systemd).
+    #[arg(long, global = true)]
+    pub systemd_cgroup: bool,
+    /// Rootless mode: true, false or auto (accepted for compatibility).
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub rootless: Option<String>,
+    /// Print the version and exit.
+    #[arg(short = 'v', long)]
+    pub version: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a container and leave it waiting for `start`.
+    Create(CreateArgs),
+    /// Start a created container's user process.
+    Start(IdArg),
+    /// Create, start, wait for and delete a container.
+    Run(RunArgs),
+    /// Print the OCI state of a container.
+    State(IdArg),
+    /// Send a signal to a container's init process.
+    Kill(KillArgs),
+    /// Delete a container and everything it holds.
+    Delete(DeleteArgs),
+    /// List containers.
+    List(ListArgs),
+    /// Write a default config.json.
+    Spec(SpecArgs),
+    /// Print the features this runtime supports, as JSON.
+    Features,
+}
+
+#[derive(Args, Debug)]
+pub struct IdArg {
+    pub id: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CreateArgs {
+    /// Bundle directory (holds config.json).
+    #[arg(short = 'b', long, default_value = ".")]
+    pub bundle: PathBuf,
+    /// Write the init process's pid to this file.
+    #[arg(long)]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket that receives the pty master when process.terminal is true.
+    #[arg(long)]
+    pub console_socket: Option<PathBuf>,
+    /// Use chroot instead of pivot_root (for ramfs roots).
+    #[arg(long)]
+    pub no_pivot: bool,
+    /// Do not create a new session keyring.
+    #[arg(long)]
+    pub no_new_keyring: bool,
+    /// Pass this many fds beyond stdio (3..3+N) into the container.
+    #[arg(long, default_value_t = 0)]
+    pub preserve_fds: u32,
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub create: CreateArgs,
+    /// Return once the container has started.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Keep the container after it exits (do not delete it).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Signal every process of the container.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    pub id: String,
+    /// Signal name (KILL, SIGKILL) or number; SIGTERM when absent.
+    pub signal: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Kill a running container, and succeed when it does not exist.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Print only container ids.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct SpecArgs {
+    #[arg(short = 'b', long, default_value = ".")]
+    pub bundle: PathBuf,
+}

@@ -1,0 +1,158 @@
+//! `create`: everything up to a process waiting for `start`.
+
+use crate::cgroups::{self, Placement};
+use crate::cli::{CreateArgs, GlobalOpts};
+use crate::process::launch::{self, Context, Launched};
+use crate::security::caps;
+use crate::spec::{self, CreateOptions};
+use crate::state::{ContainerDir, State, Status, START_SOCKET};
+use anyhow::{anyhow, bail, Result};
+use nix::sys::socket::{bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+pub fn run(g: &GlobalOpts, a: &CreateArgs) -> Result<i32> {
+    create(g, a, None)?;
+    Ok(0)
+}
+
+pub struct Created {
+    pub dir: ContainerDir,
+    pub state: State,
+    pub launched: Launched,
+}
+
+/// Creates the container. `console` overrides --console-socket (used by a
+/// foreground `run` that proxies the terminal itself).
+pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Created> {
+    spec::validate::container_id(&a.id)?;
+    if g.systemd_cgroup {
+        bail!("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+    }
+    let config = spec::load(&a.bundle)?;
+    spec::validate::validate(&config, &a.bundle)?;
+    let caps = caps::masks(config.process().as_ref().and_then(|p| p.capabilities().as_ref()))?;
+    let listen_fds = listen_fds();
+    let mut config = config;
+    if listen_fds > 0 {
+        add_listen_env(&mut config, listen_fds);
+    }
+    let opts = CreateOptions { no_pivot: a.no_pivot, no_new_keyring: a.no_new_keyring, preserve_fds: a.preserve_fds + listen_fds };
+    let plan = spec::compile(&a.id, &a.bundle, config, opts)?;
+    let layout = cgroups::detect()?;
+    let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
+    let rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
+    let console = match console {
+        Some(c) => Some(c),
+        None => console_socket(&plan, a.console_socket.as_deref())?,
+    };
+
+    // Side effects start here: from now on a failure removes what it made.
+    let dir = ContainerDir::create(&g.root, &a.id)?;
+    let mut state = State {
+        oci_version: plan.spec.version().clone(),
+        id: a.id.clone(),
+        status: Status::Creating,
+        pid: 0,
+        pid_start: 0,
+        bundle: plan.bundle.clone(),
+        rootfs: plan.rootfs.clone(),
+        created: crate::logging::rfc3339_now(),
+        owner: owner(),
+        annotations: plan.spec.annotations().clone().unwrap_or_default(),
+        cgroups: Placement::default(),
+        hooks: Some(plan.hooks.clone()),
+        own_pid_ns: plan.ns.new_pid,
+    };
+    let result = (|| -> Result<Launched> {
+        dir.save(&state)?;
+        state.cgroups = cgroups::create(&layout, &rel)?;
+        dir.save(&state)?;
+        let ctx = Context {
+            lock_fd: dir.lock_fd(),
+            start_listener: start_listener(&dir)?,
+            console,
+            placement: &state.cgroups,
+            layout: &layout,
+            caps,
+            hook_state: state.oci_json(),
+        };
+        let launched = launch::launch(&plan, &ctx)?;
+        let (start, _) = crate::sys::proc_start_time(launched.pid)?;
+        state.pid = launched.pid;
+        state.pid_start = start;
+        state.status = Status::Created;
+        dir.save(&state)?;
+        if let Some(p) = &a.pid_file {
+            write_pid_file(p, launched.pid)?;
+        }
+        Ok(launched)
+    })();
+    match result {
+        Ok(launched) => Ok(Created { dir, state, launched }),
+        Err(e) => {
+            if state.pid > 0 {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(state.pid), nix::sys::signal::SIGKILL);
+                let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(state.pid), None);
+            }
+            cgroups::remove(&state.cgroups);
+            let _ = dir.remove();
+            Err(e)
+        }
+    }
+}
+
+/// The start barrier: a listening socket in the container's state directory,
+/// bound through the directory fd so the path length never matters.
+fn start_listener(dir: &ContainerDir) -> Result<OwnedFd> {
+    let sock = socket(AddressFamily::Unix, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    let addr = UnixAddr::new(&socket_path(dir))?;
+    bind(sock.as_raw_fd(), &addr).map_err(|e| anyhow!("bind start socket: {e}"))?;
+    listen(&sock, Backlog::new(1)?).map_err(|e| anyhow!("listen on start socket: {e}"))?;
+    Ok(sock)
+}
+
+pub fn socket_path(dir: &ContainerDir) -> std::path::PathBuf {
+    Path::new(&format!("/proc/self/fd/{}", dir.lock_fd())).join(START_SOCKET)
+}
+
+fn console_socket(plan: &spec::LaunchPlan, path: Option<&Path>) -> Result<Option<OwnedFd>> {
+    let terminal = plan.process.terminal().unwrap_or(false);
+    match (terminal, path) {
+        (true, None) => bail!("process.terminal: a terminal needs --console-socket"),
+        (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
+        (false, None) => Ok(None),
+        (true, Some(p)) => {
+            let s = std::os::unix::net::UnixStream::connect(p).map_err(|e| anyhow!("--console-socket {}: {e}", p.display()))?;
+            Ok(Some(s.into()))
+        }
+    }
+}
+
+/// Socket activation: fds 3.. named by LISTEN_FDS pass into the container.
+fn listen_fds() -> u32 {
+    std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+fn add_listen_env(config: &mut oci_spec::runtime::Spec, n: u32) {
+    if let Some(p) = config.process_mut() {
+        let mut env = p.env().clone().unwrap_or_default();
+        env.retain(|e| !e.starts_with("LISTEN_FDS=") && !e.starts_with("LISTEN_PID="));
+        env.push(format!("LISTEN_FDS={n}"));
+        env.push("LISTEN_PID=1".into());
+        p.set_env(Some(env));
+    }
+}
+
+fn owner() -> String {
+    match nix::unistd::getuid().as_raw() {
+        0 => "root".into(),
+        uid => uid.to_string(),
+    }
+}
+
+fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
+    let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+    std::fs::write(&tmp, pid.to_string()).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))
+}

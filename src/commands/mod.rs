@@ -1,0 +1,11 @@
+//! One file per verb. Each returns the process exit status.
+
+pub mod create;
+pub mod delete;
+pub mod features;
+pub mod kill;
+pub mod list;
+pub mod run;
+pub mod spec;
+pub mod start;
+pub mod state;

@@ -1,0 +1,39 @@
+//! `start`: release the waiting init into the user's program.
+
+use crate::cli::{GlobalOpts, IdArg};
+use crate::state::{ContainerDir, Status};
+use anyhow::{anyhow, bail, Result};
+use std::io::{Read, Write};
+
+pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
+    let dir = ContainerDir::open(&g.root, &a.id)?;
+    start(&dir, &a.id)?;
+    Ok(0)
+}
+
+pub fn start(dir: &ContainerDir, id: &str) -> Result<()> {
+    let mut state = dir.load()?;
+    match state.status() {
+        Status::Created => {}
+        Status::Stopped => bail!("container {id:?}: cannot start a container that has stopped"),
+        Status::Creating => bail!("container {id:?}: cannot start a container that is still being created"),
+        s => bail!("container {id:?}: cannot start an already {} container", s.as_str()),
+    }
+    let path = super::create::socket_path(dir);
+    let mut conn = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| anyhow!("container {id:?}: container not running (start socket: {e})"))?;
+    conn.write_all(b"s").map_err(|e| anyhow!("container {id:?}: signal start: {e}"))?;
+    // init closes the connection by exec'ing (CLOEXEC); anything written is why exec failed.
+    let mut why = String::new();
+    let _ = conn.read_to_string(&mut why);
+    if !why.is_empty() {
+        bail!("container {id:?}: {why}");
+    }
+    let _ = std::fs::remove_file(dir.path.join(crate::state::START_SOCKET));
+    state.status = Status::Running;
+    dir.save(&state)?;
+    if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststart().clone()) {
+        crate::hooks::run_all_warn("poststart", &hooks, &state.oci_json().to_string());
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! An error that carries the exit status berth should end with.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub struct ExitError {
+    pub code: i32,
+    pub msg: String,
+}
+
+impl ExitError {
+    pub fn new(code: i32, msg: impl Into<String>) -> Self {
+        ExitError { code, msg: msg.into() }
+    }
+}
+
+impl fmt::Display for ExitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for ExitError {}
+
+/// The exit status for an error chain: the first ExitError's, else 1.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    e.chain().find_map(|c| c.downcast_ref::<ExitError>()).map_or(1, |x| x.code)
+}

@@ -1,0 +1,98 @@
+//! OCI hooks: each runs with the container state on stdin, its own args and
+//! env, and an optional timeout.
+//!
+//! | phase           | run by  | when                                             |
+//! |-----------------|---------|--------------------------------------------------|
+//! | prestart        | parent  | create, after mounts, before pivot_root (legacy) |
+//! | createRuntime   | parent  | same point, runtime namespace                    |
+//! | createContainer | init    | same point, container namespaces                 |
+//! | startContainer  | init    | start, just before exec                          |
+//! | poststart       | start   | after the process started; failure only warns    |
+//! | poststop        | delete  | after the container is gone; failure only warns  |
+
+use anyhow::{anyhow, bail, Result};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{fork, pipe2, ForkResult};
+use oci_spec::runtime::Hook;
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::AsFd;
+
+/// Runs hooks in order; the first failure is the error.
+pub fn run_all(phase: &str, hooks: &[Hook], state: &str) -> Result<()> {
+    for (i, h) in hooks.iter().enumerate() {
+        run_one(h, state).map_err(|e| anyhow!("hooks.{phase}[{i}] {}: {e:#}", h.path().display()))?;
+    }
+    Ok(())
+}
+
+/// Runs every hook; failures are logged as warnings (poststart, poststop).
+pub fn run_all_warn(phase: &str, hooks: &[Hook], state: &str) {
+    for (i, h) in hooks.iter().enumerate() {
+        if let Err(e) = run_one(h, state) {
+            crate::logging::warn(&format!("hooks.{phase}[{i}] {}: {e:#}", h.path().display()));
+        }
+    }
+}
+
+fn cstrings(v: &[String]) -> Result<Vec<CString>> {
+    v.iter().map(|s| CString::new(s.as_str()).map_err(|_| anyhow!("{s:?} contains a NUL byte"))).collect()
+}
+
+fn run_one(hook: &Hook, state: &str) -> Result<()> {
+    let path = crate::sys::cstr(hook.path())?;
+    let mut args = cstrings(hook.args().as_deref().unwrap_or_default())?;
+    if args.is_empty() {
+        args.push(path.clone());
+    }
+    let env = cstrings(hook.env().as_deref().unwrap_or_default())?;
+    let (read, write) = pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    // SAFETY: berth is single-threaded; the child only calls async-signal-safe
+    // functions (dup2, sigprocmask, execve, _exit) before exec.
+    match unsafe { fork() }? {
+        ForkResult::Child => {
+            let _ = nix::unistd::dup2_stdin(read.as_fd());
+            crate::sys::reset_signals();
+            let _ = nix::unistd::execve(&path, &args, &env);
+            // SAFETY: exec failed; leave without running the parent's destructors.
+            unsafe { libc::_exit(127) }
+        }
+        ForkResult::Parent { child } => {
+            drop(read);
+            // A hook that exits without reading its stdin is fine (EPIPE).
+            let _ = std::fs::File::from(write).write_all(state.as_bytes());
+            wait(child, hook.timeout())
+        }
+    }
+}
+
+fn wait(child: nix::unistd::Pid, timeout: Option<i64>) -> Result<()> {
+    if let Some(secs) = timeout {
+        let pidfd = crate::sys::pidfd_open(child.as_raw())?;
+        let ms = (secs.saturating_mul(1000)).min(i32::MAX as i64) as i32;
+        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+        let ready = loop {
+            match poll(&mut fds, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => break other?,
+            }
+        };
+        if ready == 0 {
+            let _ = crate::sys::pidfd_send_signal(&pidfd, libc::SIGKILL);
+            let _ = waitpid(child, None);
+            bail!("timed out after {secs}s");
+        }
+    }
+    loop {
+        match waitpid(child, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Ok(WaitStatus::Exited(_, 0)) => return Ok(()),
+            Ok(WaitStatus::Exited(_, 127)) => bail!("could not be executed (exit status 127)"),
+            Ok(WaitStatus::Exited(_, code)) => bail!("exited with status {code}"),
+            Ok(WaitStatus::Signaled(_, sig, _)) => bail!("killed by {sig}"),
+            Ok(_) => continue,
+            Err(e) => bail!("wait: {e}"),
+        }
+    }
+}

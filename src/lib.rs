@@ -1,0 +1,17 @@
+//! berth: a daemonless OCI container runtime.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+pub mod cgroups;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod hooks;
+pub mod logging;
+pub mod namespaces;
+pub mod process;
+pub mod rootfs;
+pub mod security;
+pub mod spec;
+pub mod state;
+pub mod sys;
+pub mod userns;

@@ -1,0 +1,68 @@
+//! The berth binary: parse the command line, dispatch, report an error once.
+
+use berth::cli::{Cli, Command};
+use berth::{commands, logging};
+use clap::Parser;
+
+fn main() {
+    let cli = Cli::parse();
+    if cli.global.version || cli.command.is_none() && std::env::args().len() == 1 && false {
+        print_version();
+        return;
+    }
+    let Some(command) = cli.command else {
+        print_version();
+        return;
+    };
+    if let Err(e) = logging::init(cli.global.log.as_deref(), cli.global.log_format, cli.global.debug) {
+        eprintln!("{e:#}");
+        std::process::exit(1);
+    }
+    let result = check_preserved_fds(&command).and_then(|()| dispatch(&cli.global, &command));
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            logging::log(logging::Level::Error, &msg);
+            eprintln!("berth: {msg}");
+            std::process::exit(berth::error::exit_code(&e));
+        }
+    }
+}
+
+fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32> {
+    match command {
+        Command::Create(a) => commands::create::run(g, a),
+        Command::Start(a) => commands::start::run(g, a),
+        Command::Run(a) => commands::run::run(g, a),
+        Command::State(a) => commands::state::run(g, a),
+        Command::Kill(a) => commands::kill::run(g, a),
+        Command::Delete(a) => commands::delete::run(g, a),
+        Command::List(a) => commands::list::run(g, a),
+        Command::Spec(a) => commands::spec::run(g, a),
+        Command::Features => commands::features::run(),
+    }
+}
+
+/// `--preserve-fds N` passes fds 3..3+N into the container: each must really
+/// be open in our caller's hands, or we would hand over something of ours.
+fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
+    let n = match command {
+        Command::Create(a) => a.preserve_fds,
+        Command::Run(a) => a.create.preserve_fds,
+        _ => return Ok(()),
+    };
+    for fd in 3..3 + n as i32 {
+        // SAFETY: F_GETFD only queries the fd table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            anyhow::bail!("--preserve-fds {n}: fd {fd} is not open");
+        }
+    }
+    Ok(())
+}
+
+fn print_version() {
+    println!("berth version {}", env!("CARGO_PKG_VERSION"));
+    println!("commit: {}", option_env!("BERTH_COMMIT").unwrap_or("unknown"));
+    println!("spec: {}", commands::features::OCI_VERSION_MAX);
+}

@@ -1,0 +1,81 @@
+//! Entering the container's namespaces from inside init, in the order that
+//! gives each step the privileges it needs: join (user first), unshare what
+//! the clone could not create, time offsets, then a fork for a new pid
+//! namespace when the clone did not make one.
+
+use crate::process::sync::{Channel, ToInit, ToParent};
+use crate::spec::plan::NamespacePlan;
+use crate::spec::validate::ns_name;
+use anyhow::{anyhow, bail, Result};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::unistd::{fork, ForkResult};
+use oci_spec::runtime::{LinuxNamespaceType, LinuxTimeOffset};
+use std::collections::HashMap;
+
+pub fn enter(ns: &NamespacePlan, chan: &Channel, time_offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Result<()> {
+    for (typ, fd) in &ns.joins {
+        setns(fd, CloneFlags::empty()).map_err(|e| anyhow!("join {} namespace: {e}", ns_name(*typ)))?;
+    }
+    if ns.unshare_user {
+        unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| anyhow!("unshare user namespace: {e}"))?;
+        chan.send(&ToParent::MapUserNs)?;
+        match chan.recv::<ToInit>()? {
+            Some(ToInit::Go) => {}
+            other => bail!("waiting for id maps: unexpected {other:?}"),
+        }
+    }
+    let rest = ns.unshare_flags;
+    if !rest.is_empty() {
+        unshare(rest - CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("unshare namespaces {rest:?}: {e}"))?;
+    }
+    if ns.new_time {
+        enter_new_time_ns(time_offsets)?;
+    }
+    if ns.fork_for_pid {
+        unshare(CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("unshare pid namespace: {e}"))?;
+        // SAFETY: single-threaded; the child continues as init, the parent only
+        // reports the child's pid and exits with _exit.
+        match unsafe { fork() }.map_err(|e| anyhow!("fork into the new pid namespace: {e}"))? {
+            ForkResult::Child => {}
+            ForkResult::Parent { child } => {
+                let _ = chan.send(&ToParent::Grandchild(child.as_raw()));
+                // SAFETY: _exit skips destructors that belong to the process we forked from.
+                unsafe { libc::_exit(0) }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A new time namespace takes its offsets before any process is in it, so it
+/// is unshared (which only affects children), given offsets, then entered.
+fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Result<()> {
+    unshare(CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).map_err(|e| anyhow!("unshare time namespace: {e}"))?;
+    if let Some(offsets) = offsets {
+        let mut text = String::new();
+        for (clock, off) in offsets {
+            let id = match clock.as_str() {
+                "monotonic" => libc::CLOCK_MONOTONIC,
+                "boottime" => libc::CLOCK_BOOTTIME,
+                other => bail!("linux.timeOffsets: unknown clock {other:?}"),
+            };
+            text.push_str(&format!("{id} {} {}\n", off.secs().unwrap_or(0), off.nanosecs().unwrap_or(0)));
+        }
+        std::fs::write("/proc/self/timens_offsets", text).map_err(|e| anyhow!("linux.timeOffsets: {e}"))?;
+    }
+    let f = std::fs::File::open("/proc/self/ns/time_for_children").map_err(|e| anyhow!("open time namespace: {e}"))?;
+    setns(f, CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).map_err(|e| anyhow!("enter time namespace: {e}"))
+}
+
+pub fn flag_of(t: LinuxNamespaceType) -> i32 {
+    match t {
+        LinuxNamespaceType::Time => libc::CLONE_NEWTIME,
+        LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
+        LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
+        LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
+        LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
+        LinuxNamespaceType::User => libc::CLONE_NEWUSER,
+        LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
+        LinuxNamespaceType::Network => libc::CLONE_NEWNET,
+    }
+}

@@ -1,0 +1,64 @@
+//! process.terminal: a pty from the container's own devpts, its master sent to
+//! `--console-socket` (SCM_RIGHTS, the name as payload, as runc frames it),
+//! its peer opened with TIOCGPTPEER and bound onto /dev/console.
+
+use crate::rootfs::safe_path::{fd_path, Kind, Root};
+use anyhow::{anyhow, bail, Result};
+use nix::mount::{mount, MsFlags};
+use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
+use std::io::IoSlice;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+
+/// Creates the pty and sends the master; returns the peer (the new stdio).
+pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<OwnedFd> {
+    let (resolved, _) = root
+        .open_path(Path::new("/dev/pts/ptmx"), None)
+        .map_err(|e| anyhow!("process.terminal: needs a devpts mount at /dev/pts: {e:#}"))?;
+    let master = root.open_strict(&resolved, libc::O_RDWR | libc::O_NOCTTY)?;
+    let fs = nix::sys::statfs::fstatfs(&master)?;
+    if fs.filesystem_type().0 as i64 != DEVPTS_SUPER_MAGIC {
+        bail!("process.terminal: /dev/pts/ptmx is not on devpts");
+    }
+    let unlock: libc::c_int = 0;
+    // SAFETY: TIOCSPTLCK reads an int from a valid pointer.
+    if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock) } != 0 {
+        bail!("unlock pty: {}", std::io::Error::last_os_error());
+    }
+    if let Some((rows, cols)) = size {
+        let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+        // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer.
+        unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    }
+    let peer = crate::sys::pty_peer(master.as_raw_fd()).map_err(|e| anyhow!("open pty peer: {e}"))?;
+    let (_, console) = root.open_path(Path::new("/dev/console"), Some(Kind::File))?;
+    mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
+    send_fd(socket, &master, b"/dev/ptmx")?;
+    Ok(peer)
+}
+
+pub fn send_fd(socket: &OwnedFd, fd: &OwnedFd, name: &[u8]) -> Result<()> {
+    let fds = [fd.as_raw_fd()];
+    let cmsg = [ControlMessage::ScmRights(&fds)];
+    sendmsg::<()>(socket.as_raw_fd(), &[IoSlice::new(name)], &cmsg, MsgFlags::empty(), None)
+        .map_err(|e| anyhow!("--console-socket: send pty master: {e}"))?;
+    Ok(())
+}
+
+/// Makes the pty peer our stdio and controlling terminal (after setsid).
+pub fn become_stdio(peer: &OwnedFd) -> Result<()> {
+    for target in 0..=2 {
+        // SAFETY: dup2 onto the standard fds, which we intend to replace.
+        if unsafe { libc::dup2(peer.as_raw_fd(), target) } < 0 {
+            bail!("dup2 pty: {}", std::io::Error::last_os_error());
+        }
+    }
+    // SAFETY: TIOCSCTTY with arg 0 on an fd we own.
+    if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } != 0 {
+        bail!("set controlling terminal: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! The container's init, from clone to execve. It only applies the plan the
+//! parent compiled; its errors go back over the sync channel, never to stderr.
+//!
+//! The steps, in order, and why the order matters:
+//!  1. detach from the runtime: drop the state lock, die with the parent
+//!     during setup (PDEATHSIG), become non-dumpable so no process that can
+//!     see us can open /proc/PID/exe (the CVE-2019-5736 class)
+//!  2. wait for Go: the parent has put us in our cgroup and written id maps
+//!  3. namespaces: join, unshare, time offsets, pid fork (namespaces.rs)
+//!  4. setsid, so a terminal can become our controlling tty
+//!  5. rootfs: propagation, bind onto itself, config mounts, /dev, console
+//!  6. prestart/createRuntime hooks (parent) then createContainer hooks (here):
+//!     the spec puts all three after mounts and before pivot_root
+//!  7. pivot_root (chroot without a mount namespace)
+//!  8. sysctl, before readonlyPaths makes /proc/sys read-only
+//!  9. readonlyPaths, maskedPaths, read-only root, rootfs propagation
+//! 10. hostname, domainname
+//! 11. rlimits, scheduler, I/O priority, keyring: still privileged
+//! 12. bounding set, user switch, capability sets, cwd (as the user)
+//! 13. find the program now, so a missing one fails `create` (exit 127)
+//! 14. every fd above stdio and --preserve-fds becomes close-on-exec, last,
+//!     after everything that opens fds
+//! 15. Ready; wait for `start` on the start socket
+//! 16. startContainer hooks, no_new_privs, signal reset, execve
+
+use super::launch::Context;
+use super::sync::{Channel, ToInit, ToParent};
+use crate::error::ExitError;
+use crate::rootfs::{devices, masks, mounts, pivot, safe_path::{Kind, Root}};
+use crate::security::{caps, process_attrs, user};
+use crate::spec::LaunchPlan;
+use anyhow::{anyhow, bail, Result};
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
+
+pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
+    let err = match setup(plan, ctx, &chan) {
+        Ok(program) => wait_and_exec(plan, ctx, &program),
+        Err(e) => e,
+    };
+    let code = crate::error::exit_code(&err);
+    let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
+    // SAFETY: leave the cloned process without running destructors of state
+    // that belongs to the parent.
+    unsafe { libc::_exit(code) }
+}
+
+/// Returns the resolved program to exec.
+fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
+    detach_from_runtime(plan, ctx)?;
+    wait_for(chan, "Go")?;
+    crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
+    set_dumpable(false)?;
+    nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
+    let tty = prepare_rootfs(plan, ctx)?;
+    run_create_hooks(plan, ctx, chan)?;
+    enter_rootfs(plan)?;
+    sysctl(plan)?;
+    finish_rootfs(plan)?;
+    set_names(plan)?;
+    if let Some(peer) = &tty {
+        super::console::become_stdio(peer)?;
+    }
+    drop(tty);
+    process_attrs::rlimits(&plan.rlimits, &plan.process)?;
+    process_attrs::scheduler(&plan.process)?;
+    process_attrs::io_priority(&plan.process)?;
+    if !plan.opts.no_new_keyring {
+        crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
+    }
+    caps::drop_bounding(&ctx.caps)?;
+    user::switch(plan.process.user())?;
+    caps::apply_sets(&ctx.caps)?;
+    enter_cwd(plan)?;
+    let program = super::exec::find(&plan.exec.args[0], &plan.exec.path_var)?;
+    process_attrs::personality(plan.personality)?;
+    crate::sys::cloexec_from(3 + plan.opts.preserve_fds).map_err(|e| anyhow!("close_range: {e}"))?;
+    // From here on the parent may exit: we must outlive it.
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
+    chan.send(&ToParent::Ready)?;
+    Ok(program)
+}
+
+fn detach_from_runtime(plan: &LaunchPlan, ctx: &Context) -> Result<()> {
+    // The lock is shared with the parent's copy; closing ours keeps it held
+    // by the parent only, so `start` can take it once create is done.
+    // SAFETY: the fd is ours (inherited copy) and not used again here.
+    unsafe { libc::close(ctx.lock_fd) };
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    // Files we create (devices, mount points) get exactly the modes we ask for.
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
+    // Without a new time namespace we can go non-dumpable at once; otherwise
+    // after writing our own timens_offsets (namespaces::enter).
+    if !plan.ns.new_time {
+        set_dumpable(false)?;
+    }
+    Ok(())
+}
+
+fn set_dumpable(on: bool) -> Result<()> {
+    // SAFETY: prctl with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, on as libc::c_ulong, 0, 0, 0) } != 0 {
+        bail!("prctl(PR_SET_DUMPABLE): {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn wait_for(chan: &Channel, what: &str) -> Result<()> {
+    match chan.recv::<ToInit>()? {
+        Some(ToInit::Go) | Some(ToInit::HooksDone) => Ok(()),
+        None => bail!("runtime went away while init waited for {what}"),
+    }
+}
+
+/// Mounts, /dev and the console, all inside the rootfs. Returns the pty peer
+/// when process.terminal is set.
+fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
+    if plan.ns.has_mount_ns {
+        pivot::prepare(&plan.rootfs, plan.rootfs_propagation)?;
+    }
+    let root = Root::open(&plan.rootfs)?;
+    mounts::mount_all(&root, &plan.mounts, ctx.layout)?;
+    let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
+    let bind_nodes = plan.ns.new_user || !plan.ns.joins.is_empty() && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
+    if !dev_is_bind {
+        devices::create(&root, &devices::default_nodes(), bind_nodes)?;
+        devices::symlinks(&root)?;
+    }
+    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes).map_err(|e| anyhow!("linux.devices: {e:#}"))?;
+    // runc creates a missing cwd; do it here, as root, inside the rootfs.
+    root.resolve(&plan.exec.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
+    if plan.process.terminal().unwrap_or(false) {
+        let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
+        let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
+        return Ok(Some(super::console::setup(&root, sock, size)?));
+    }
+    Ok(None)
+}
+
+fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<()> {
+    let h = &plan.hooks;
+    let has = |v: &Option<Vec<oci_spec::runtime::Hook>>| v.as_ref().is_some_and(|v| !v.is_empty());
+    if has(h.prestart()) || has(h.create_runtime()) {
+        chan.send(&ToParent::RunHooks)?;
+        wait_for(chan, "hooks")?;
+    }
+    if has(h.create_container()) {
+        let mut state = ctx.hook_state.clone();
+        state["pid"] = std::process::id().into();
+        state["status"] = "creating".into();
+        crate::hooks::run_all("createContainer", h.create_container().as_deref().unwrap_or_default(), &state.to_string())?;
+    }
+    Ok(())
+}
+
+fn enter_rootfs(plan: &LaunchPlan) -> Result<()> {
+    if !plan.ns.has_mount_ns {
+        pivot::chroot_into(&plan.rootfs)
+    } else if plan.opts.no_pivot {
+        pivot::move_root(&plan.rootfs)
+    } else {
+        pivot::pivot(&plan.rootfs)
+    }
+}
+
+fn sysctl(plan: &LaunchPlan) -> Result<()> {
+    for (key, value) in &plan.sysctl {
+        let path = Path::new("/proc/sys").join(key.replace('.', "/"));
+        std::fs::write(&path, value).map_err(|e| anyhow!("linux.sysctl: {key}={value}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn finish_rootfs(plan: &LaunchPlan) -> Result<()> {
+    masks::readonly_paths(&plan.readonly)?;
+    masks::masked_paths(&plan.masked)?;
+    if plan.rootfs_readonly {
+        masks::readonly_root()?;
+    }
+    if let Some(p) = plan.rootfs_propagation {
+        if plan.ns.has_mount_ns {
+            nix::mount::mount(None::<&str>, "/", None::<&str>, p, None::<&str>)
+                .map_err(|e| anyhow!("linux.rootfsPropagation: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn set_names(plan: &LaunchPlan) -> Result<()> {
+    if let Some(h) = plan.spec.hostname().as_ref().filter(|h| !h.is_empty()) {
+        nix::unistd::sethostname(h).map_err(|e| anyhow!("hostname: {h:?}: {e}"))?;
+    }
+    if let Some(d) = plan.spec.domainname().as_ref().filter(|h| !h.is_empty()) {
+        // SAFETY: pointer and length of a live string.
+        if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
+            bail!("domainname: {d:?}: {}", std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+fn enter_cwd(plan: &LaunchPlan) -> Result<()> {
+    let cwd = &plan.exec.cwd;
+    nix::unistd::chdir(cwd).map_err(|e| anyhow!("process.cwd: chdir {}: {e}", cwd.display()))?;
+    // A cwd outside the new root (an fd or mount trick) shows as "(unreachable)".
+    let now = nix::unistd::getcwd().map_err(|e| anyhow!("process.cwd: getcwd: {e}"))?;
+    if !now.is_absolute() {
+        bail!("process.cwd: {} resolves outside the container root", cwd.display());
+    }
+    Ok(())
+}
+
+/// Blocks until `start` connects, then runs startContainer hooks and execs.
+/// Errors go to the `start` connection, since `create` is gone by now.
+fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> anyhow::Error {
+    let conn = loop {
+        // SAFETY: accept4 on our listening socket; null address pointers are allowed.
+        let fd = unsafe { libc::accept4(ctx.start_listener.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+        if fd >= 0 {
+            // SAFETY: a fresh fd from the kernel.
+            break unsafe { OwnedFd::from_raw_fd(fd) };
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return anyhow!("accept on start socket: {e}");
+        }
+    };
+    let mut conn = std::fs::File::from(conn);
+    let mut byte = [0u8; 1];
+    let _ = conn.read(&mut byte);
+    let err = exec(plan, program).unwrap_err();
+    let _ = conn.write_all(format!("{err:#}").as_bytes());
+    let code = crate::error::exit_code(&err);
+    // SAFETY: exec failed; leave without destructors.
+    unsafe { libc::_exit(code) }
+}
+
+fn exec(plan: &LaunchPlan, program: &CString) -> Result<std::convert::Infallible> {
+    let hooks = plan.hooks.start_container().clone().unwrap_or_default();
+    if !hooks.is_empty() {
+        let state = serde_json::json!({
+            "ociVersion": plan.spec.version(), "id": plan.id, "status": "running",
+            "pid": std::process::id(), "bundle": plan.bundle,
+            "annotations": plan.spec.annotations().clone().unwrap_or_default(),
+        });
+        crate::hooks::run_all("startContainer", &hooks, &state.to_string())?;
+    }
+    if plan.process.no_new_privileges().unwrap_or(false) {
+        process_attrs::no_new_privs()?;
+    }
+    let umask = plan.process.user().umask().unwrap_or(0o022);
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
+    crate::sys::reset_signals();
+    let e = nix::unistd::execve(program, &plan.exec.args, &plan.exec.env).unwrap_err();
+    let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
+    Err(ExitError::new(code, format!("exec {:?}: {e}", program)).into())
+}

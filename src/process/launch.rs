@@ -1,0 +1,135 @@
+//! The parent side of create: clone init with its namespaces, give it what
+//! only the host side can (cgroup, id maps, oom_score_adj, runtime hooks),
+//! and wait until it is ready or reports why it is not.
+
+use super::init;
+use super::sync::{Channel, ToInit, ToParent};
+use crate::cgroups::{Layout, Placement};
+use crate::error::ExitError;
+use crate::security::caps::CapMasks;
+use crate::spec::LaunchPlan;
+use crate::sys::{self, Forked};
+use anyhow::{anyhow, bail, Result};
+use nix::sched::{setns, CloneFlags};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+/// Everything init needs besides the plan; built by `create`.
+pub struct Context<'a> {
+    pub lock_fd: RawFd,
+    pub start_listener: OwnedFd,
+    pub console: Option<OwnedFd>,
+    pub placement: &'a Placement,
+    pub layout: &'a Layout,
+    pub caps: CapMasks,
+    /// The state document hooks get, without pid and status.
+    pub hook_state: serde_json::Value,
+}
+
+pub struct Launched {
+    pub pid: i32,
+    pub pidfd: Option<OwnedFd>,
+}
+
+pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
+    if let Some(fd) = &plan.ns.parent_pid_join {
+        setns(fd, CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("join pid namespace: {e}"))?;
+    }
+    let (parent_end, child_end) = Channel::pair()?;
+    let forked = sys::clone_process(plan.ns.clone_flags.bits() as u64, None).map_err(|e| anyhow!("clone: {e}"))?;
+    let (pid, pidfd) = match forked {
+        Forked::Child => {
+            drop(parent_end);
+            init::run(plan, ctx, child_end)
+        }
+        Forked::Parent { pid, pidfd } => (pid, pidfd),
+    };
+    drop(child_end);
+    let mut launched = Launched { pid, pidfd };
+    let mut intermediate = None;
+    match supervise(plan, ctx, &parent_end, &mut launched, &mut intermediate) {
+        Ok(()) => Ok(launched),
+        Err(e) => {
+            kill(&launched);
+            if let Some(p) = intermediate {
+                let _ = waitpid(Pid::from_raw(p), None);
+            }
+            Err(e)
+        }
+    }
+}
+
+fn supervise(plan: &LaunchPlan, ctx: &Context, chan: &Channel, l: &mut Launched, intermediate: &mut Option<i32>) -> Result<()> {
+    let pid = l.pid;
+    if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
+        crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
+    }
+    crate::cgroups::join(ctx.placement, pid)?;
+    if let Some(adj) = plan.process.oom_score_adj() {
+        crate::security::process_attrs::oom_score_adj(pid, adj)?;
+    }
+    chan.send(&ToInit::Go)?;
+    loop {
+        match chan.recv::<ToParent>()? {
+            Some(ToParent::MapUserNs) => {
+                crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
+                chan.send(&ToInit::Go)?;
+            }
+            Some(ToParent::Grandchild(child)) => {
+                *intermediate = Some(l.pid);
+                reap(l.pid);
+                *intermediate = None;
+                l.pid = child;
+                l.pidfd = sys::pidfd_open(child).ok();
+            }
+            Some(ToParent::RunHooks) => {
+                let mut state = ctx.hook_state.clone();
+                state["pid"] = l.pid.into();
+                state["status"] = "creating".into();
+                let state = state.to_string();
+                crate::hooks::run_all("prestart", plan.hooks.prestart().as_deref().unwrap_or_default(), &state)?;
+                crate::hooks::run_all("createRuntime", plan.hooks.create_runtime().as_deref().unwrap_or_default(), &state)?;
+                chan.send(&ToInit::HooksDone)?;
+            }
+            Some(ToParent::Ready) => return Ok(()),
+            Some(ToParent::Error { msg, exit }) => {
+                reap(l.pid);
+                return Err(ExitError::new(exit, msg).into());
+            }
+            None => {
+                let status = reap(l.pid);
+                bail!("container init exited during setup ({status})");
+            }
+        }
+    }
+}
+
+fn kill(l: &Launched) {
+    match &l.pidfd {
+        Some(fd) => {
+            let _ = sys::pidfd_send_signal(fd, libc::SIGKILL);
+        }
+        None => {
+            let _ = nix::sys::signal::kill(Pid::from_raw(l.pid), nix::sys::signal::SIGKILL);
+        }
+    }
+    // Reaps it when it is our child; a grandchild is reaped by its new parent.
+    let _ = waitpid(Pid::from_raw(l.pid), None);
+}
+
+fn reap(pid: i32) -> String {
+    loop {
+        match waitpid(Pid::from_raw(pid), None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Ok(WaitStatus::Exited(_, c)) => return format!("exit status {c}"),
+            Ok(WaitStatus::Signaled(_, s, _)) => return format!("killed by {s}"),
+            Ok(_) => continue,
+            Err(e) => return format!("wait: {e}"),
+        }
+    }
+}
+
+pub fn raw(fd: &Option<OwnedFd>) -> Option<RawFd> {
+    fd.as_ref().map(|f| f.as_raw_fd())
+}

@@ -1,0 +1,67 @@
+//! The parent <-> init protocol: typed messages, one per SOCK_SEQPACKET
+//! datagram (so message boundaries are the kernel's, not ours).
+//!
+//! | from   | message            | meaning                                          |
+//! |--------|--------------------|--------------------------------------------------|
+//! | parent | Go                 | cgroup joined, id maps written: carry on          |
+//! | init   | MapUserNs          | I unshared a user namespace: write my id maps     |
+//! | init   | Grandchild(pid)    | new pid namespace needed a fork: this is init     |
+//! | init   | RunHooks           | rootfs mounted: run prestart/createRuntime hooks  |
+//! | parent | HooksDone          | hooks succeeded                                    |
+//! | init   | Ready              | waiting on the start socket; create may return    |
+//! | init   | Error{msg, exit}   | setup failed; parent reports `msg` once, exits    |
+
+use anyhow::{anyhow, Result};
+use nix::sys::socket::{recv, send, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ToParent {
+    MapUserNs,
+    Grandchild(i32),
+    RunHooks,
+    Ready,
+    Error { msg: String, exit: i32 },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum ToInit {
+    Go,
+    HooksDone,
+}
+
+pub struct Channel(OwnedFd);
+
+impl Channel {
+    pub fn pair() -> Result<(Channel, Channel)> {
+        let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+            .map_err(|e| anyhow!("socketpair: {e}"))?;
+        Ok((Channel(a), Channel(b)))
+    }
+
+    pub fn send<T: Serialize>(&self, msg: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(msg)?;
+        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).map_err(|e| anyhow!("sync send: {e}"))?;
+        Ok(())
+    }
+
+    /// The next message; None when the other side is gone.
+    pub fn recv<T: DeserializeOwned>(&self) -> Result<Option<T>> {
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = loop {
+            match recv(self.0.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => break other.map_err(|e| anyhow!("sync recv: {e}"))?,
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(serde_json::from_slice(&buf[..n])?))
+    }
+
+    pub fn raw(&self) -> i32 {
+        self.0.as_raw_fd()
+    }
+}

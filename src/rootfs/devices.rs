@@ -1,0 +1,122 @@
+//! /dev inside the container: the default nodes every container gets, the
+//! config's `linux.devices`, and the standard symlinks.
+//!
+//! In a user namespace mknod is not allowed, so the host's node is bind
+//! mounted onto an empty file instead, as runc does.
+
+use super::safe_path::{fd_path, Kind, Root};
+use anyhow::{anyhow, bail, Result};
+use nix::fcntl::AtFlags;
+use nix::mount::{mount, MsFlags};
+use nix::sys::stat::{makedev, mknodat, Mode, SFlag};
+use nix::unistd::{fchownat, unlinkat, UnlinkatFlags};
+use oci_spec::runtime::{LinuxDevice, LinuxDeviceType};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+pub struct Node {
+    pub path: PathBuf,
+    pub kind: SFlag,
+    pub major: u64,
+    pub minor: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// The nodes the runtime-spec says every Linux container has.
+pub fn default_nodes() -> Vec<Node> {
+    [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)]
+        .into_iter()
+        .map(|(name, major, minor)| Node {
+            path: PathBuf::from("/dev").join(name),
+            kind: SFlag::S_IFCHR,
+            major,
+            minor,
+            mode: 0o666,
+            uid: 0,
+            gid: 0,
+        })
+        .collect()
+}
+
+pub fn config_nodes(devices: &[LinuxDevice]) -> Vec<Node> {
+    devices
+        .iter()
+        .map(|d| Node {
+            path: d.path().clone(),
+            kind: match d.typ() {
+                LinuxDeviceType::B => SFlag::S_IFBLK,
+                LinuxDeviceType::P => SFlag::S_IFIFO,
+                _ => SFlag::S_IFCHR,
+            },
+            major: d.major() as u64,
+            minor: d.minor() as u64,
+            mode: d.file_mode().unwrap_or(0o666) & 0o7777,
+            uid: d.uid().unwrap_or(0),
+            gid: d.gid().unwrap_or(0),
+        })
+        .collect()
+}
+
+pub fn create(root: &Root, nodes: &[Node], bind: bool) -> Result<()> {
+    for n in nodes {
+        create_one(root, n, bind).map_err(|e| anyhow!("device {}: {e:#}", n.path.display()))?;
+    }
+    Ok(())
+}
+
+fn create_one(root: &Root, n: &Node, bind: bool) -> Result<()> {
+    let (parent, name) = split(&n.path)?;
+    let parent_path = root.resolve(parent, Some(Kind::Dir))?;
+    let dir = root.open_strict(&parent_path, libc::O_PATH | libc::O_DIRECTORY)?;
+    match unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir) {
+        Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
+        Err(e) => bail!("remove the existing file: {e}"),
+    }
+    if bind && n.kind != SFlag::S_IFIFO {
+        let (_, target) = root.open_path(&parent_path.join(name), Some(Kind::File))?;
+        mount(Some(&n.path), &fd_path(&target), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+            .map_err(|e| anyhow!("bind the host's node: {e}"))?;
+        return Ok(());
+    }
+    let dev = if n.kind == SFlag::S_IFIFO { 0 } else { makedev(n.major, n.minor) };
+    mknodat(&dir, name, n.kind, Mode::from_bits_truncate(n.mode), dev).map_err(|e| anyhow!("mknod: {e}"))?;
+    fchownat(&dir, name, Some(n.uid.into()), Some(n.gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)
+        .map_err(|e| anyhow!("chown: {e}"))?;
+    Ok(())
+}
+
+/// The symlinks a container's /dev has; `/dev/ptmx` points into its own devpts.
+pub fn symlinks(root: &Root) -> Result<()> {
+    let mut links = vec![
+        ("/proc/self/fd", "/dev/fd"),
+        ("/proc/self/fd/0", "/dev/stdin"),
+        ("/proc/self/fd/1", "/dev/stdout"),
+        ("/proc/self/fd/2", "/dev/stderr"),
+        ("pts/ptmx", "/dev/ptmx"),
+    ];
+    if Path::new("/proc/kcore").exists() {
+        links.push(("/proc/kcore", "/dev/core"));
+    }
+    for (target, link) in links {
+        let (parent, name) = split(Path::new(link))?;
+        let parent_path = root.resolve(parent, Some(Kind::Dir))?;
+        let dir = root.open_strict(&parent_path, libc::O_PATH | libc::O_DIRECTORY)?;
+        if link == "/dev/ptmx" {
+            let _ = unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir);
+        }
+        match nix::unistd::symlinkat(target, &dir, name) {
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+            Err(e) => bail!("symlink {link}: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn split(path: &Path) -> Result<(&Path, &OsStr)> {
+    match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) => Ok((p, n)),
+        _ => bail!("{} has no file name", path.display()),
+    }
+}

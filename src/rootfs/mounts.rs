@@ -1,0 +1,160 @@
+//! config.json `mounts`, in order, each onto an fd resolved inside the rootfs.
+
+use super::options::MountOptions;
+use super::safe_path::{fd_path, Kind, Root};
+use crate::cgroups::Layout;
+use crate::spec::plan::MountPlan;
+use crate::sys;
+use anyhow::{anyhow, Context, Result};
+use nix::mount::{mount, MsFlags};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+/// Flags a bind remount must not touch: the bind itself and propagation.
+const NOT_REMOUNT: MsFlags = MsFlags::MS_BIND
+    .union(MsFlags::MS_REC)
+    .union(MsFlags::MS_REMOUNT)
+    .union(MsFlags::MS_SHARED)
+    .union(MsFlags::MS_SLAVE)
+    .union(MsFlags::MS_PRIVATE)
+    .union(MsFlags::MS_UNBINDABLE);
+
+pub fn mount_all(root: &Root, mounts: &[MountPlan], layout: &Layout) -> Result<()> {
+    for m in mounts {
+        mount_one(root, m, layout).map_err(|e| {
+            anyhow!("mounts[{}] ({} on /{}): {e:#}", m.index, m.typ_or_bind(), m.destination.display())
+        })?;
+    }
+    Ok(())
+}
+
+impl MountPlan {
+    fn typ_or_bind(&self) -> &str {
+        if self.options.is_bind() {
+            "bind"
+        } else {
+            &self.typ
+        }
+    }
+}
+
+fn mount_one(root: &Root, m: &MountPlan, layout: &Layout) -> Result<()> {
+    let kind = match (&m.source, m.options.is_bind()) {
+        (Some(src), true) if !src.is_dir() => Kind::File,
+        _ => Kind::Dir,
+    };
+    let (resolved, target) = root.open_path(&m.destination, Some(kind))?;
+    let o = &m.options;
+    if o.is_bind() {
+        let src = m.source.as_deref().context("bind mount without source")?;
+        let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
+        mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>)
+            .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+        let top = root.open_strict(&resolved, libc::O_PATH)?;
+        if !(o.flags - NOT_REMOUNT).is_empty() {
+            remount_bind(&top, o.flags - NOT_REMOUNT)?;
+        }
+    } else if m.typ == "cgroup" || m.typ == "cgroup2" {
+        crate::cgroups::mount::mount_cgroupfs(root, &resolved, o.flags, layout)?;
+    } else {
+        let copy_from = if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
+        let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
+        let data = (!o.data.is_empty()).then_some(o.data.as_str());
+        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), o.flags - NOT_REMOUNT, data)
+            .map_err(|e| anyhow!("mount: {e}"))?;
+        if let Some(from) = copy_from {
+            let top = root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?;
+            copy_tree(&from, &top).context("tmpcopyup")?;
+        }
+    }
+    finish_attributes(root, &resolved, o)
+}
+
+/// Propagation and recursive attributes act on the new mount, so they reopen
+/// the path (the fd we mounted on still points at the covered directory).
+fn finish_attributes(root: &Root, resolved: &Path, o: &MountOptions) -> Result<()> {
+    if o.propagation.is_empty() && o.rec_set == 0 && o.rec_clr == 0 {
+        return Ok(());
+    }
+    let top = root.open_strict(resolved, libc::O_PATH)?;
+    for p in &o.propagation {
+        mount(None::<&str>, &fd_path(&top), None::<&str>, *p, None::<&str>).map_err(|e| anyhow!("propagation: {e}"))?;
+    }
+    if o.rec_set != 0 || o.rec_clr != 0 {
+        sys::mount_setattr(top.as_raw_fd(), true, o.rec_set, o.rec_clr, None)
+            .map_err(|e| anyhow!("mount_setattr: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Remounts a bind mount with `flags`. The kernel refuses to drop flags that
+/// are locked on the source (in a user namespace), so on EPERM we keep them.
+pub fn remount_bind(top: &OwnedFd, flags: MsFlags) -> Result<()> {
+    let target = fd_path(top);
+    let remount = MsFlags::MS_BIND | MsFlags::MS_REMOUNT;
+    match mount(None::<&str>, &target, None::<&str>, remount | flags, None::<&str>) {
+        Err(nix::errno::Errno::EPERM) => {
+            let locked = locked_flags(top)?;
+            mount(None::<&str>, &target, None::<&str>, remount | flags | locked, None::<&str>)
+                .map_err(|e| anyhow!("remount: {e}"))
+        }
+        other => other.map_err(|e| anyhow!("remount: {e}")),
+    }
+}
+
+fn locked_flags(fd: &OwnedFd) -> Result<MsFlags> {
+    let st = nix::sys::statvfs::fstatvfs(fd)?;
+    use nix::sys::statvfs::FsFlags as S;
+    let pairs = [
+        (S::ST_RDONLY, MsFlags::MS_RDONLY),
+        (S::ST_NOSUID, MsFlags::MS_NOSUID),
+        (S::ST_NODEV, MsFlags::MS_NODEV),
+        (S::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (S::ST_NOATIME, MsFlags::MS_NOATIME),
+        (S::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (S::ST_RELATIME, MsFlags::MS_RELATIME),
+    ];
+    Ok(pairs.iter().filter(|(s, _)| st.flags().contains(*s)).fold(MsFlags::empty(), |acc, (_, m)| acc | *m))
+}
+
+/// Copies a directory tree between two open directories (for `tmpcopyup`),
+/// keeping modes and owners; symlinks are copied as links, never followed.
+fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
+    use nix::dir::Dir;
+    use nix::fcntl::{AtFlags, OFlag};
+    use nix::sys::stat::{fchmodat, fstatat, FchmodatFlags, Mode, SFlag};
+    let mut dir = Dir::openat(from, ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
+    let names: Vec<std::ffi::CString> = dir
+        .iter()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_owned())
+        .filter(|n| n.as_bytes() != b"." && n.as_bytes() != b"..")
+        .collect();
+    for name in names {
+        let st = fstatat(from, name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        let mode = Mode::from_bits_truncate(st.st_mode & 0o7777);
+        match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
+            SFlag::S_IFDIR => {
+                nix::sys::stat::mkdirat(to, name.as_c_str(), mode)?;
+                let sub_from = nix::fcntl::openat(from, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
+                let sub_to = nix::fcntl::openat(to, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
+                copy_tree(&sub_from, &sub_to)?;
+            }
+            SFlag::S_IFREG => {
+                let src = nix::fcntl::openat(from, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
+                let dst = nix::fcntl::openat(to, name.as_c_str(), OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC, mode)?;
+                std::io::copy(&mut std::fs::File::from(src), &mut std::fs::File::from(dst))?;
+            }
+            SFlag::S_IFLNK => {
+                let target = nix::fcntl::readlinkat(from, name.as_c_str())?;
+                nix::unistd::symlinkat(target.as_os_str(), to, name.as_c_str())?;
+                continue;
+            }
+            _ => continue, // device nodes, fifos, sockets: not copied
+        }
+        fchmodat(to, name.as_c_str(), mode, FchmodatFlags::NoFollowSymlink).or_else(|e| if e == nix::errno::Errno::EOPNOTSUPP { Ok(()) } else { Err(e) })?;
+        nix::unistd::fchownat(to, name.as_c_str(), Some(st.st_uid.into()), Some(st.st_gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    }
+    Ok(())
+}
+

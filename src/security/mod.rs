@@ -1,0 +1,5 @@
+//! Privileges of the container process.
+
+pub mod caps;
+pub mod process_attrs;
+pub mod user;

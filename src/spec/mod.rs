@@ -1,0 +1,8 @@
+//! config.json: load, validate without side effects, compile into a plan.
+
+pub mod load;
+pub mod plan;
+pub mod validate;
+
+pub use load::load;
+pub use plan::{compile, CreateOptions, LaunchPlan};

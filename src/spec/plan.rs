@@ -1,0 +1,351 @@
+//! Compiles a validated config into a `LaunchPlan`: plain data and open fds
+//! that the child only applies. Everything that can fail on bad input fails
+//! here, in the parent, before any side effect.
+
+use crate::rootfs::options::{self, MountOptions};
+use crate::spec::validate::ns_name;
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sched::CloneFlags;
+use oci_spec::runtime::{
+    Hooks, LinuxDevice, LinuxIdMapping, LinuxNamespaceType, PosixRlimitType, Process, Spec,
+};
+use std::ffi::CString;
+use std::os::fd::OwnedFd;
+use std::path::{Component, Path, PathBuf};
+
+/// Command-line options of `create` that shape the launch.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub no_pivot: bool,
+    pub no_new_keyring: bool,
+    pub preserve_fds: u32,
+}
+
+pub struct LaunchPlan {
+    pub id: String,
+    pub bundle: PathBuf,
+    pub rootfs: PathBuf,
+    pub spec: Spec,
+    pub process: Process,
+    pub ns: NamespacePlan,
+    pub mounts: Vec<MountPlan>,
+    pub rlimits: Vec<(libc::c_int, u64, u64)>,
+    pub exec: ExecPlan,
+    pub hooks: Hooks,
+    pub devices: Vec<LinuxDevice>,
+    pub sysctl: Vec<(String, String)>,
+    pub masked: Vec<PathBuf>,
+    pub readonly: Vec<PathBuf>,
+    pub rootfs_readonly: bool,
+    pub rootfs_propagation: Option<nix::mount::MsFlags>,
+    pub opts: CreateOptions,
+    pub personality: Option<libc::c_ulong>,
+}
+
+pub struct NamespacePlan {
+    /// New namespaces created by the clone itself.
+    pub clone_flags: CloneFlags,
+    /// Existing namespaces to join, user first (joined namespaces grant the
+    /// privileges needed to join the others).
+    pub joins: Vec<(LinuxNamespaceType, OwnedFd)>,
+    /// Joined by the parent before clone (a pid namespace applies to children).
+    pub parent_pid_join: Option<OwnedFd>,
+    /// A new user namespace created by unshare in the child after the joins.
+    pub unshare_user: bool,
+    /// New namespaces unshared in the child after the joins.
+    pub unshare_flags: CloneFlags,
+    /// unshare(CLONE_NEWPID) only affects children: fork once more.
+    pub fork_for_pid: bool,
+    pub new_user: bool,
+    pub uid_mappings: Vec<LinuxIdMapping>,
+    pub gid_mappings: Vec<LinuxIdMapping>,
+    pub new_time: bool,
+    pub has_mount_ns: bool,
+    pub new_pid: bool,
+    pub new_uts: bool,
+}
+
+pub struct MountPlan {
+    /// Index in config.json, for error messages.
+    pub index: usize,
+    /// Destination relative to the rootfs, lexically normalized.
+    pub destination: PathBuf,
+    pub typ: String,
+    pub source: Option<PathBuf>,
+    pub options: MountOptions,
+}
+
+pub struct ExecPlan {
+    pub args: Vec<CString>,
+    pub env: Vec<CString>,
+    pub path_var: String,
+    pub cwd: PathBuf,
+}
+
+pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Result<LaunchPlan> {
+    let bundle = std::fs::canonicalize(bundle).with_context(|| format!("bundle {}", bundle.display()))?;
+    let root = spec.root().as_ref().context("root: missing")?;
+    let rootfs = std::fs::canonicalize(bundle.join(root.path()))
+        .map_err(|e| anyhow!("root.path: {}: {e}", root.path().display()))?;
+    let process = spec.process().clone().context("process: missing")?;
+    let linux = spec.linux().clone().unwrap_or_default();
+    let ns = namespaces(&spec)?;
+    let mounts = mounts(&spec, &bundle)?;
+    let rlimits = rlimits(&process)?;
+    let exec = exec_plan(&process)?;
+    let personality = match linux.personality() {
+        None => None,
+        Some(p) => {
+            if p.flags().as_ref().is_some_and(|f| !f.is_empty()) {
+                bail!("linux.personality.flags: no flags are supported");
+            }
+            Some(match p.domain() {
+                oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
+                oci_spec::runtime::LinuxPersonalityDomain::PerLinux32 => 0x0008,
+            })
+        }
+    };
+    let mut sysctl: Vec<(String, String)> = linux.sysctl().clone().unwrap_or_default().into_iter().collect();
+    sysctl.sort();
+    Ok(LaunchPlan {
+        id: id.to_string(),
+        hooks: spec.hooks().clone().unwrap_or_default(),
+        devices: linux.devices().clone().unwrap_or_default(),
+        sysctl,
+        masked: linux.masked_paths().clone().unwrap_or_default().into_iter().map(PathBuf::from).collect(),
+        readonly: linux.readonly_paths().clone().unwrap_or_default().into_iter().map(PathBuf::from).collect(),
+        rootfs_readonly: root.readonly().unwrap_or(false),
+        rootfs_propagation: linux.rootfs_propagation().as_deref().and_then(options::propagation_option),
+        bundle,
+        rootfs,
+        process,
+        ns,
+        mounts,
+        rlimits,
+        exec,
+        opts,
+        personality,
+        spec,
+    })
+}
+
+fn clone_flag(t: LinuxNamespaceType) -> CloneFlags {
+    match t {
+        LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
+        LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+        LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
+        LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
+        LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
+        LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
+        LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+        LinuxNamespaceType::Time => CloneFlags::empty(), // handled by the child, see init
+    }
+}
+
+/// Decides which namespaces the clone creates, which the child joins and which
+/// it unshares afterwards. One clone when nothing is joined (the common case).
+fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
+    let linux = spec.linux().clone().unwrap_or_default();
+    let list = linux.namespaces().clone().unwrap_or_default();
+    let mut new = CloneFlags::empty();
+    let mut joins = Vec::new();
+    let mut pid_join = None;
+    let mut new_user = false;
+    let mut new_time = false;
+    for (i, ns) in list.iter().enumerate() {
+        match ns.path() {
+            Some(path) => {
+                let fd = open_ns(path, ns.typ()).map_err(|e| anyhow!("linux.namespaces[{i}].path: {e}"))?;
+                if ns.typ() == LinuxNamespaceType::Pid {
+                    pid_join = Some(fd);
+                } else {
+                    joins.push((ns.typ(), fd));
+                }
+            }
+            None => {
+                new |= clone_flag(ns.typ());
+                new_user |= ns.typ() == LinuxNamespaceType::User;
+                new_time |= ns.typ() == LinuxNamespaceType::Time;
+            }
+        }
+    }
+    // Join the user namespace first: it decides what the others may do.
+    joins.sort_by_key(|(t, _)| *t != LinuxNamespaceType::User);
+    let joins_user = joins.first().is_some_and(|(t, _)| *t == LinuxNamespaceType::User);
+    let new_pid = new.contains(CloneFlags::CLONE_NEWPID);
+    let user_involved = joins_user || (new_user && !joins.is_empty());
+    let (clone_flags, unshare_flags, unshare_user, fork_for_pid, parent_pid_join) = if !user_involved {
+        // New namespaces are owned by our user namespace either way: clone them.
+        (new, CloneFlags::empty(), false, false, pid_join)
+    } else {
+        // New namespaces must be owned by the joined or the new user namespace,
+        // so they are unshared after the joins; a new pid namespace then needs a fork.
+        if pid_join.is_some() {
+            bail!("linux.namespaces: joining a pid namespace together with a user namespace path is not supported");
+        }
+        let rest = new - CloneFlags::CLONE_NEWUSER;
+        (CloneFlags::empty(), rest, new_user, new_pid, None)
+    };
+    // A new cgroup namespace is always unshared by init after the parent moved
+    // it into the container's cgroup, so that this cgroup becomes its root.
+    let cgroup = new & CloneFlags::CLONE_NEWCGROUP;
+    let (clone_flags, unshare_flags) = (clone_flags - cgroup, unshare_flags | cgroup);
+    Ok(NamespacePlan {
+        clone_flags,
+        joins,
+        parent_pid_join,
+        unshare_user,
+        unshare_flags,
+        fork_for_pid,
+        new_user,
+        uid_mappings: linux.uid_mappings().clone().unwrap_or_default(),
+        gid_mappings: linux.gid_mappings().clone().unwrap_or_default(),
+        new_time,
+        has_mount_ns: list.iter().any(|n| n.typ() == LinuxNamespaceType::Mount),
+        new_pid: new_pid || list.iter().any(|n| n.typ() == LinuxNamespaceType::Pid),
+        new_uts: new.contains(CloneFlags::CLONE_NEWUTS),
+    })
+}
+
+fn open_ns(path: &Path, typ: LinuxNamespaceType) -> Result<OwnedFd> {
+    let fd: OwnedFd = std::fs::File::open(path).map_err(|e| anyhow!("{}: {e}", path.display()))?.into();
+    // NS_GET_NSTYPE: make sure the file is a namespace of the declared type.
+    const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
+    use std::os::fd::AsRawFd;
+    // SAFETY: the ioctl takes no argument and returns the CLONE_NEW* type.
+    let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
+    let want = match typ {
+        LinuxNamespaceType::Time => libc::CLONE_NEWTIME,
+        t => clone_flag(t).bits(),
+    };
+    if kind < 0 {
+        bail!("{} is not a namespace file", path.display());
+    }
+    if kind != want {
+        bail!("{} is not a {} namespace", path.display(), ns_name(typ));
+    }
+    Ok(fd)
+}
+
+/// Normalizes a mount destination to a path relative to the rootfs, refusing
+/// any `..` that would climb out of it.
+pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in dest.components() {
+        match c {
+            Component::RootDir | Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    bail!("{} climbs out of the rootfs", dest.display());
+                }
+            }
+            Component::Normal(n) => out.push(n),
+            Component::Prefix(_) => bail!("{} is not a Linux path", dest.display()),
+        }
+    }
+    Ok(out)
+}
+
+fn mounts(spec: &Spec, bundle: &Path) -> Result<Vec<MountPlan>> {
+    let mut out = Vec::new();
+    for (i, m) in spec.mounts().as_deref().unwrap_or_default().iter().enumerate() {
+        let destination =
+            relative_destination(m.destination()).map_err(|e| anyhow!("mounts[{i}].destination: {e}"))?;
+        let options = options::parse(m.options().as_deref().unwrap_or_default())
+            .map_err(|e| anyhow!("mounts[{i}].options: {e}"))?;
+        let typ = m.typ().clone().unwrap_or_default();
+        let is_bind = options.is_bind() || typ == "bind";
+        let source = match m.source() {
+            Some(s) if is_bind && s.is_relative() => Some(bundle.join(s)),
+            other => other.clone(),
+        };
+        if is_bind {
+            let Some(src) = &source else { bail!("mounts[{i}].source: a bind mount needs a source") };
+            if let Err(e) = std::fs::metadata(src) {
+                bail!("mounts[{i}].source: {}: {e}", src.display());
+            }
+        } else if typ.is_empty() {
+            bail!("mounts[{i}].type: missing for a mount that is not a bind mount");
+        }
+        if options.idmap.is_some() && (m.uid_mappings().is_none() || m.gid_mappings().is_none()) {
+            bail!("mounts[{i}].options: idmap needs uidMappings and gidMappings on the mount");
+        }
+        if options.idmap.is_some() {
+            bail!("mounts[{i}].options: idmapped mounts are not supported yet");
+        }
+        let mut options = options;
+        if typ == "bind" {
+            options.flags |= nix::mount::MsFlags::MS_BIND;
+        }
+        out.push(MountPlan { index: i, destination, typ, source, options });
+    }
+    Ok(out)
+}
+
+fn rlimit_resource(t: PosixRlimitType) -> libc::c_int {
+    use PosixRlimitType as R;
+    (match t {
+        R::RlimitCpu => libc::RLIMIT_CPU,
+        R::RlimitFsize => libc::RLIMIT_FSIZE,
+        R::RlimitData => libc::RLIMIT_DATA,
+        R::RlimitStack => libc::RLIMIT_STACK,
+        R::RlimitCore => libc::RLIMIT_CORE,
+        R::RlimitRss => libc::RLIMIT_RSS,
+        R::RlimitNproc => libc::RLIMIT_NPROC,
+        R::RlimitNofile => libc::RLIMIT_NOFILE,
+        R::RlimitMemlock => libc::RLIMIT_MEMLOCK,
+        R::RlimitAs => libc::RLIMIT_AS,
+        R::RlimitLocks => libc::RLIMIT_LOCKS,
+        R::RlimitSigpending => libc::RLIMIT_SIGPENDING,
+        R::RlimitMsgqueue => libc::RLIMIT_MSGQUEUE,
+        R::RlimitNice => libc::RLIMIT_NICE,
+        R::RlimitRtprio => libc::RLIMIT_RTPRIO,
+        R::RlimitRttime => libc::RLIMIT_RTTIME,
+    }) as libc::c_int
+}
+
+fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
+    Ok(p.rlimits()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (rlimit_resource(r.typ()), r.soft(), r.hard()))
+        .collect())
+}
+
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn exec_plan(p: &Process) -> Result<ExecPlan> {
+    let args = p.args().as_deref().unwrap_or_default();
+    let args = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| CString::new(a.as_str()).map_err(|_| anyhow!("process.args[{i}]: contains a NUL byte")))
+        .collect::<Result<Vec<_>>>()?;
+    let env_list = p.env().clone().unwrap_or_default();
+    let path_var = env_list
+        .iter()
+        .rev()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH)
+        .to_string();
+    let env = env_list
+        .iter()
+        .map(|e| CString::new(e.as_str()).map_err(|_| anyhow!("process.env: {e:?} contains a NUL byte")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ExecPlan { args, env, path_var, cwd: p.cwd().clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_stay_inside() {
+        assert_eq!(relative_destination(Path::new("/proc")).unwrap(), PathBuf::from("proc"));
+        assert_eq!(relative_destination(Path::new("/a/./b/../c")).unwrap(), PathBuf::from("a/c"));
+        assert_eq!(relative_destination(Path::new("/")).unwrap(), PathBuf::from(""));
+        assert!(relative_destination(Path::new("/../etc")).is_err());
+        assert!(relative_destination(Path::new("/a/../../etc")).is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! Checks on a parsed config that need no side effects. Each error names the
+//! field and the value, because that is what a user has to go and fix.
+
+use anyhow::{bail, Result};
+use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use std::collections::HashSet;
+use std::path::Path;
+
+pub fn validate(spec: &Spec, bundle: &Path) -> Result<()> {
+    version(spec)?;
+    root(spec, bundle)?;
+    process(spec)?;
+    namespaces(spec)?;
+    hooks(spec)?;
+    linux_misc(spec)?;
+    Ok(())
+}
+
+fn version(spec: &Spec) -> Result<()> {
+    let v = spec.version();
+    if v.is_empty() {
+        bail!("ociVersion: missing (the config must say which runtime-spec version it follows)");
+    }
+    if !v.starts_with("1.") {
+        bail!("ociVersion: {v:?} is not supported (need 1.x)");
+    }
+    Ok(())
+}
+
+fn root(spec: &Spec, bundle: &Path) -> Result<()> {
+    let Some(root) = spec.root() else { bail!("root: missing") };
+    let path = bundle.join(root.path());
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => bail!("root.path: {} is not a directory", path.display()),
+        Err(e) => bail!("root.path: {}: {e}", path.display()),
+    }
+}
+
+fn process(spec: &Spec) -> Result<()> {
+    let Some(p) = spec.process() else { bail!("process: missing") };
+    let args = p.args().as_deref().unwrap_or_default();
+    if args.is_empty() || args[0].is_empty() {
+        bail!("process.args: must name a program to run");
+    }
+    if !p.cwd().is_absolute() {
+        bail!("process.cwd: {:?} must be an absolute path", p.cwd());
+    }
+    for (i, e) in p.env().as_deref().unwrap_or_default().iter().enumerate() {
+        if !e.contains('=') || e.starts_with('=') || e.contains('\0') {
+            bail!("process.env[{i}]: {e:?} is not NAME=value");
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, r) in p.rlimits().as_deref().unwrap_or_default().iter().enumerate() {
+        if !seen.insert(format!("{:?}", r.typ())) {
+            bail!("process.rlimits[{i}].type: {:?} appears twice", r.typ());
+        }
+        if r.soft() > r.hard() {
+            bail!("process.rlimits[{i}]: soft limit {} is above hard limit {}", r.soft(), r.hard());
+        }
+    }
+    if let Some(adj) = p.oom_score_adj() {
+        if !(-1000..=1000).contains(&adj) {
+            bail!("process.oomScoreAdj: {adj} is outside -1000..1000");
+        }
+    }
+    if let Some(umask) = p.user().umask() {
+        if umask > 0o777 {
+            bail!("process.user.umask: {umask:#o} is not a permission mask");
+        }
+    }
+    Ok(())
+}
+
+fn namespaces(spec: &Spec) -> Result<()> {
+    let linux = spec.linux().as_ref();
+    let namespaces = linux.and_then(|l| l.namespaces().as_deref()).unwrap_or_default();
+    let mut seen = HashSet::new();
+    for (i, ns) in namespaces.iter().enumerate() {
+        if !seen.insert(ns.typ()) {
+            bail!("linux.namespaces[{i}].type: namespace {:?} appears twice", ns_name(ns.typ()));
+        }
+        if let Some(p) = ns.path() {
+            if !p.is_absolute() {
+                bail!("linux.namespaces[{i}].path: {} must be absolute", p.display());
+            }
+        }
+    }
+    let has = |t: LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t);
+    let new = |t: LinuxNamespaceType| namespaces.iter().any(|n| n.typ() == t && n.path().is_none());
+    let maps = linux.is_some_and(|l| l.uid_mappings().as_ref().is_some_and(|m| !m.is_empty()));
+    let gmaps = linux.is_some_and(|l| l.gid_mappings().as_ref().is_some_and(|m| !m.is_empty()));
+    if new(LinuxNamespaceType::User) && (!maps || !gmaps) {
+        bail!("linux.uidMappings/gidMappings: a new user namespace needs both mappings");
+    }
+    if (maps || gmaps) && !new(LinuxNamespaceType::User) {
+        bail!("linux.uidMappings: mappings given without a new user namespace");
+    }
+    if spec.hostname().as_ref().is_some_and(|h| !h.is_empty()) && !new(LinuxNamespaceType::Uts) {
+        bail!("hostname: setting it needs a new uts namespace");
+    }
+    if spec.domainname().as_ref().is_some_and(|h| !h.is_empty()) && !new(LinuxNamespaceType::Uts) {
+        bail!("domainname: setting it needs a new uts namespace");
+    }
+    if linux.is_some_and(|l| l.time_offsets().is_some()) && !new(LinuxNamespaceType::Time) {
+        bail!("linux.timeOffsets: offsets need a new time namespace");
+    }
+    if !has(LinuxNamespaceType::Mount) {
+        let masks = linux.is_some_and(|l| {
+            l.masked_paths().as_ref().is_some_and(|m| !m.is_empty())
+                || l.readonly_paths().as_ref().is_some_and(|m| !m.is_empty())
+        });
+        if masks {
+            bail!("linux.maskedPaths/readonlyPaths: need a mount namespace (they would change the host)");
+        }
+    }
+    Ok(())
+}
+
+fn hooks(spec: &Spec) -> Result<()> {
+    let Some(h) = spec.hooks() else { return Ok(()) };
+    let phases = [
+        ("prestart", h.prestart()),
+        ("createRuntime", h.create_runtime()),
+        ("createContainer", h.create_container()),
+        ("startContainer", h.start_container()),
+        ("poststart", h.poststart()),
+        ("poststop", h.poststop()),
+    ];
+    for (name, hooks) in phases {
+        for (i, hook) in hooks.as_deref().unwrap_or_default().iter().enumerate() {
+            if !hook.path().is_absolute() {
+                bail!("hooks.{name}[{i}].path: {} must be absolute", hook.path().display());
+            }
+            if hook.timeout().is_some_and(|t| t <= 0) {
+                bail!("hooks.{name}[{i}].timeout: must be positive");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn linux_misc(spec: &Spec) -> Result<()> {
+    let Some(linux) = spec.linux() else { return Ok(()) };
+    let ns = linux.namespaces().as_deref().unwrap_or_default();
+    let new = |t: LinuxNamespaceType| ns.iter().any(|n| n.typ() == t);
+    if let Some(sysctl) = linux.sysctl() {
+        for key in sysctl.keys() {
+            sysctl_allowed(key, new(LinuxNamespaceType::Network), new(LinuxNamespaceType::Ipc), new(LinuxNamespaceType::Uts))
+                .map_err(|why| anyhow::anyhow!("linux.sysctl: {key:?} {why}"))?;
+        }
+    }
+    for (i, dev) in linux.devices().as_deref().unwrap_or_default().iter().enumerate() {
+        if !dev.path().is_absolute() || dev.path().components().any(|c| c == std::path::Component::ParentDir) {
+            bail!("linux.devices[{i}].path: {} must be an absolute path without ..", dev.path().display());
+        }
+    }
+    if let Some(p) = linux.rootfs_propagation() {
+        if crate::rootfs::options::propagation_option(p).is_none() {
+            bail!("linux.rootfsPropagation: unknown propagation {p:?}");
+        }
+    }
+    Ok(())
+}
+
+/// Which sysctls a container may set: only those namespaced by a namespace it owns.
+fn sysctl_allowed(key: &str, netns: bool, ipcns: bool, utsns: bool) -> std::result::Result<(), &'static str> {
+    const IPC: &[&str] = &[
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+        "kernel.shmmni", "kernel.shm_rmid_forced",
+    ];
+    if IPC.contains(&key) || key.starts_with("fs.mqueue.") {
+        return if ipcns { Ok(()) } else { Err("needs a new ipc namespace") };
+    }
+    if key.starts_with("net.") {
+        return if netns { Ok(()) } else { Err("needs a new network namespace") };
+    }
+    if key == "kernel.hostname" || key == "kernel.domainname" {
+        return if utsns { Ok(()) } else { Err("needs a new uts namespace") };
+    }
+    Err("is not namespaced, so a container may not set it")
+}
+
+pub fn ns_name(t: LinuxNamespaceType) -> &'static str {
+    match t {
+        LinuxNamespaceType::Mount => "mount",
+        LinuxNamespaceType::Cgroup => "cgroup",
+        LinuxNamespaceType::Uts => "uts",
+        LinuxNamespaceType::Ipc => "ipc",
+        LinuxNamespaceType::User => "user",
+        LinuxNamespaceType::Pid => "pid",
+        LinuxNamespaceType::Network => "network",
+        LinuxNamespaceType::Time => "time",
+    }
+}
+
+/// Container ids become directory names: allow only what cannot traverse.
+pub fn container_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id != "."
+        && id != ".."
+        && id.len() <= 1024
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+.-".contains(&b));
+    if !ok {
+        bail!("container id {id:?}: must be 1 or more of [A-Za-z0-9_+.-], and not . or ..");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        for good in ["a", "web-1", "x_y.z+1", "A9"] {
+            container_id(good).unwrap();
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "ä", "../x"] {
+            assert!(container_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sysctls() {
+        assert!(sysctl_allowed("net.ipv4.ip_forward", true, false, false).is_ok());
+        assert!(sysctl_allowed("net.ipv4.ip_forward", false, true, true).is_err());
+        assert!(sysctl_allowed("kernel.shmmax", false, true, false).is_ok());
+        assert!(sysctl_allowed("fs.mqueue.msg_max", false, true, false).is_ok());
+        assert!(sysctl_allowed("vm.swappiness", true, true, true).is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! Container state under `--root`: one directory per container holding
+//! `state.json` (written tmp+rename, so readers never see half a file) and the
+//! start socket. Commands that change a container hold an flock on its
+//! directory, so two of them on one id run one after the other.
+
+use crate::cgroups::Placement;
+use anyhow::{anyhow, bail, Context, Result};
+use oci_spec::runtime::Hooks;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+pub const STATE_FILE: &str = "state.json";
+/// The create->start barrier: init accepts one connection on it, then execs.
+pub const START_SOCKET: &str = "start.sock";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Creating,
+    Created,
+    Running,
+    Paused,
+    Stopped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "creating",
+            Status::Created => "created",
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub oci_version: String,
+    pub id: String,
+    /// What the last command recorded; `status()` adds liveness.
+    pub status: Status,
+    pub pid: i32,
+    /// Start time of `pid` (clock ticks since boot): tells a reused pid apart.
+    pub pid_start: u64,
+    pub bundle: PathBuf,
+    pub rootfs: PathBuf,
+    pub created: String,
+    pub owner: String,
+    #[serde(default)]
+    pub annotations: HashMap<String, String>,
+    #[serde(default)]
+    pub cgroups: Placement,
+    #[serde(default)]
+    pub hooks: Option<Hooks>,
+    #[serde(default)]
+    pub own_pid_ns: bool,
+}
+
+impl State {
+    /// The status with liveness applied: a dead or replaced init means stopped.
+    pub fn status(&self) -> Status {
+        if self.status == Status::Creating || self.status == Status::Stopped {
+            return self.status;
+        }
+        if self.alive() {
+            self.status
+        } else {
+            Status::Stopped
+        }
+    }
+
+    pub fn alive(&self) -> bool {
+        self.pid > 0
+            && matches!(crate::sys::proc_start_time(self.pid), Ok((start, zombie)) if start == self.pid_start && !zombie)
+    }
+
+    /// The OCI state document, as `state` prints and hooks read on stdin.
+    pub fn oci_json(&self) -> serde_json::Value {
+        let status = self.status();
+        let pid = if status == Status::Stopped { 0 } else { self.pid };
+        serde_json::json!({
+            "ociVersion": self.oci_version,
+            "id": self.id,
+            "status": status.as_str(),
+            "pid": pid,
+            "bundle": self.bundle,
+            "rootfs": self.rootfs,
+            "created": self.created,
+            "owner": self.owner,
+            "annotations": self.annotations,
+        })
+    }
+}
+
+/// A locked container directory.
+pub struct ContainerDir {
+    pub path: PathBuf,
+    lock: File,
+}
+
+impl ContainerDir {
+    /// Makes the directory for a new container; fails if the id is taken.
+    pub fn create(root: &Path, id: &str) -> Result<ContainerDir> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(root)
+            .map_err(|e| anyhow!("--root {}: {e}", root.display()))?;
+        let path = root.join(id);
+        match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!("container {id:?}: already exists"),
+            Err(e) => bail!("create {}: {e}", path.display()),
+        }
+        Self::lock(path)
+    }
+
+    /// Opens and locks an existing container's directory.
+    pub fn open(root: &Path, id: &str) -> Result<ContainerDir> {
+        crate::spec::validate::container_id(id)?;
+        let path = root.join(id);
+        if !path.join(STATE_FILE).exists() && !path.is_dir() {
+            bail!("container {id:?}: container does not exist");
+        }
+        Self::lock(path).map_err(|e| if !root.join(id).exists() { anyhow!("container {id:?}: container does not exist") } else { e })
+    }
+
+    fn lock(path: PathBuf) -> Result<ContainerDir> {
+        let lock = File::open(&path).with_context(|| format!("open {}", path.display()))?;
+        // SAFETY: flock on an fd we own; blocks until other commands on this id finish.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            bail!("lock {}: {}", path.display(), std::io::Error::last_os_error());
+        }
+        Ok(ContainerDir { path, lock })
+    }
+
+    pub fn lock_fd(&self) -> i32 {
+        self.lock.as_raw_fd()
+    }
+
+    pub fn load(&self) -> Result<State> {
+        read_state(&self.path)
+    }
+
+    pub fn save(&self, state: &State) -> Result<()> {
+        let tmp = self.path.join(".state.json.tmp");
+        let mut f = File::create(&tmp).with_context(|| format!("write {}", tmp.display()))?;
+        f.write_all(&serde_json::to_vec(state)?)?;
+        drop(f);
+        std::fs::rename(&tmp, self.path.join(STATE_FILE)).with_context(|| format!("rename {}", tmp.display()))
+    }
+
+    pub fn remove(self) -> Result<()> {
+        std::fs::remove_dir_all(&self.path).with_context(|| format!("remove {}", self.path.display()))
+    }
+}
+
+/// Reads a container's state without locking (state.json is replaced atomically).
+pub fn read_state(dir: &Path) -> Result<State> {
+    let path = dir.join(STATE_FILE);
+    let text = std::fs::read(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            anyhow!("container {id:?}: container does not exist")
+        } else {
+            anyhow!("read {}: {e}", path.display())
+        }
+    })?;
+    serde_json::from_slice(&text).with_context(|| format!("parse {}", path.display()))
+}
+
+pub fn load(root: &Path, id: &str) -> Result<State> {
+    crate::spec::validate::container_id(id)?;
+    read_state(&root.join(id))
+}
