@@ -16,7 +16,7 @@ pub fn parse(text: &[u8]) -> Result<Spec> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
         let inner = e.into_inner();
-        if field == "." || field.is_empty() {
+        if field == "." || field.is_empty() || inner.is_syntax() || inner.is_eof() {
             anyhow!("invalid JSON: {inner}")
         } else {
             anyhow!("{field}: {inner}")
