@@ -114,7 +114,19 @@ pub fn create(layout: &Layout, rel: &Path) -> Result<Placement> {
     Ok(placement)
 }
 
+/// Another container's delete may remove a shared parent (such as `berth`)
+/// between our mkdirs; then we start again from the top.
 fn mkdir_all(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+    for _ in 0..10 {
+        match mkdir_all_once(h, base, rel, created) {
+            Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => continue,
+            other => return other.map_err(|e| anyhow!("linux.cgroupsPath: {e:#}")),
+        }
+    }
+    Err(anyhow!("linux.cgroupsPath: {}: parent kept disappearing", base.join(rel).display()))
+}
+
+fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     let mut cur = base.to_path_buf();
     for c in rel.components() {
         let parent = cur.clone();
@@ -127,7 +139,8 @@ fn mkdir_all(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>)
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(anyhow!("linux.cgroupsPath: mkdir {}: {e}", cur.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(e.into()),
+            Err(e) => return Err(anyhow!("mkdir {}: {e}", cur.display())),
         }
     }
     Ok(())

@@ -1,0 +1,39 @@
+# berth: `make demo` builds and runs a container; `make test` runs every test.
+CARGO ?= cargo
+PROBE_TARGET := x86_64-unknown-linux-gnu
+PROBE := target/$(PROBE_TARGET)/release/berth-probe
+ROOTFS := bundles/rootfs
+
+.PHONY: all build probe rootfs demo test unit integration lint clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+# The probe runs inside containers, where there is no libc: link it statically.
+probe:
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release -p berth-probe --target $(PROBE_TARGET)
+
+rootfs: probe
+	bundles/make-rootfs.sh $(ROOTFS)
+
+demo: build rootfs
+	target/release/berth run --bundle bundles demo-$$$$
+
+# Unit tests need no root; integration tests (tests/) run real containers as root.
+test: rootfs
+	$(CARGO) test --workspace --no-fail-fast -- --test-threads=4
+
+unit:
+	$(CARGO) test --workspace --lib --bins
+
+integration: rootfs
+	$(CARGO) test --test '*' -- --test-threads=4
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(ROOTFS)
