@@ -31,7 +31,7 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub systemd_cgroup: bool,
     /// Rootless mode: true, false or auto (accepted for compatibility).
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_parser = ["true", "false", "auto"])]
     pub rootless: Option<String>,
     /// Print the version and exit.
     #[arg(short = 'v', long)]
@@ -143,4 +143,7 @@ pub enum ListFormat {
 pub struct SpecArgs {
     #[arg(short = 'b', long, default_value = ".")]
     pub bundle: PathBuf,
+    /// Write a config for a rootless container (user namespace, no cgroups).
+    #[arg(long)]
+    pub rootless: bool,
 }

@@ -6,19 +6,17 @@ use clap::Parser;
 
 fn main() {
     let cli = Cli::parse();
-    if cli.global.version || cli.command.is_none() && std::env::args().len() == 1 && false {
-        print_version();
-        return;
-    }
-    let Some(command) = cli.command else {
+    let (true, Some(command)) = (!cli.global.version, cli.command) else {
         print_version();
         return;
     };
+    // Before anything opens an fd of ours that could sit at 3..3+N.
+    let preserved = check_preserved_fds(&command);
     if let Err(e) = logging::init(cli.global.log.as_deref(), cli.global.log_format, cli.global.debug) {
-        eprintln!("{e:#}");
+        eprintln!("berth: {e:#}");
         std::process::exit(1);
     }
-    let result = check_preserved_fds(&command).and_then(|()| dispatch(&cli.global, &command));
+    let result = preserved.and_then(|()| dispatch(&cli.global, &command));
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
@@ -47,15 +45,17 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32
 /// `--preserve-fds N` passes fds 3..3+N into the container: each must really
 /// be open in our caller's hands, or we would hand over something of ours.
 fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
-    let n = match command {
-        Command::Create(a) => a.preserve_fds,
-        Command::Run(a) => a.create.preserve_fds,
-        _ => return Ok(()),
-    };
+    let listen: u32 = std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let n = listen
+        + match command {
+            Command::Create(a) => a.preserve_fds,
+            Command::Run(a) => a.create.preserve_fds,
+            _ => return Ok(()),
+        };
     for fd in 3..3 + n as i32 {
         // SAFETY: F_GETFD only queries the fd table.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            anyhow::bail!("--preserve-fds {n}: fd {fd} is not open");
+            anyhow::bail!("--preserve-fds/LISTEN_FDS: fd {fd} is not open (need 3..{})", 2 + n);
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use crate::cgroups::{self, Placement};
 use crate::cli::{CreateArgs, GlobalOpts};
 use crate::process::launch::{self, Context, Launched};
+use crate::process::protect;
 use crate::security::caps;
 use crate::spec::{self, CreateOptions};
 use crate::state::{ContainerDir, State, Status, START_SOCKET};
@@ -39,6 +40,11 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
     }
     let opts = CreateOptions { no_pivot: a.no_pivot, no_new_keyring: a.no_new_keyring, preserve_fds: a.preserve_fds + listen_fds };
     let plan = spec::compile(&a.id, &a.bundle, config, opts)?;
+    if plan.ns.parent_pid_join.is_some() && !protect::running_from_sealed_copy() {
+        // Processes already in that pid namespace will see init before it
+        // execs: let them see a sealed copy, not the binary on disk.
+        protect::reexec_from_sealed_copy()?;
+    }
     let layout = cgroups::detect()?;
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
@@ -75,6 +81,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
             placement: &state.cgroups,
             layout: &layout,
             caps,
+            self_exe: crate::process::protect::self_identity(),
             hook_state: state.oci_json(),
         };
         let launched = launch::launch(&plan, &ctx)?;

@@ -4,13 +4,12 @@ use crate::cli::{GlobalOpts, SpecArgs};
 use anyhow::{anyhow, bail, Result};
 use oci_spec::runtime::Spec;
 
-pub fn run(g: &GlobalOpts, a: &SpecArgs) -> Result<i32> {
+pub fn run(_g: &GlobalOpts, a: &SpecArgs) -> Result<i32> {
     let path = a.bundle.join("config.json");
     if path.exists() {
         bail!("{}: exists already; remove it first", path.display());
     }
-    let rootless = g.rootless.as_deref().is_some_and(|v| v == "true");
-    let spec = if rootless {
+    let spec = if a.rootless {
         Spec::rootless(nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw())
     } else {
         Spec::default()

@@ -3,8 +3,7 @@
 //!
 //! The steps, in order, and why the order matters:
 //!  1. detach from the runtime: drop the state lock, die with the parent
-//!     during setup (PDEATHSIG), become non-dumpable so no process that can
-//!     see us can open /proc/PID/exe (the CVE-2019-5736 class)
+//!     during setup (PDEATHSIG); we are non-dumpable from birth (protect.rs)
 //!  2. wait for Go: the parent has put us in our cgroup and written id maps
 //!  3. namespaces: join, unshare, time offsets, pid fork (namespaces.rs)
 //!  4. setsid, so a terminal can become our controlling tty
@@ -49,10 +48,9 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
 
 /// Returns the resolved program to exec.
 fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
-    detach_from_runtime(plan, ctx)?;
+    detach_from_runtime(ctx)?;
     wait_for(chan, "Go")?;
     crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
-    set_dumpable(false)?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     let tty = prepare_rootfs(plan, ctx)?;
     run_create_hooks(plan, ctx, chan)?;
@@ -75,6 +73,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     caps::apply_sets(&ctx.caps)?;
     enter_cwd(plan)?;
     let program = super::exec::find(&plan.exec.args[0], &plan.exec.path_var)?;
+    super::protect::refuse_runtime_binary(Path::new(program.to_str().unwrap_or_default()), ctx.self_exe)?;
     process_attrs::personality(plan.personality)?;
     crate::sys::cloexec_from(3 + plan.opts.preserve_fds).map_err(|e| anyhow!("close_range: {e}"))?;
     // From here on the parent may exit: we must outlive it.
@@ -84,7 +83,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     Ok(program)
 }
 
-fn detach_from_runtime(plan: &LaunchPlan, ctx: &Context) -> Result<()> {
+fn detach_from_runtime(ctx: &Context) -> Result<()> {
     // The lock is shared with the parent's copy; closing ours keeps it held
     // by the parent only, so `start` can take it once create is done.
     // SAFETY: the fd is ours (inherited copy) and not used again here.
@@ -93,19 +92,6 @@ fn detach_from_runtime(plan: &LaunchPlan, ctx: &Context) -> Result<()> {
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
     // Files we create (devices, mount points) get exactly the modes we ask for.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
-    // Without a new time namespace we can go non-dumpable at once; otherwise
-    // after writing our own timens_offsets (namespaces::enter).
-    if !plan.ns.new_time {
-        set_dumpable(false)?;
-    }
-    Ok(())
-}
-
-fn set_dumpable(on: bool) -> Result<()> {
-    // SAFETY: prctl with integer arguments.
-    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, on as libc::c_ulong, 0, 0, 0) } != 0 {
-        bail!("prctl(PR_SET_DUMPABLE): {}", std::io::Error::last_os_error());
-    }
     Ok(())
 }
 
@@ -127,7 +113,13 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
     let bind_nodes = plan.ns.new_user || !plan.ns.joins.is_empty() && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
     if !dev_is_bind {
-        devices::create(&root, &devices::default_nodes(), bind_nodes)?;
+        // A config mount at a default node's path wins (and maskedPaths will
+        // then check that /dev/null really is the null device).
+        let defaults: Vec<_> = devices::default_nodes()
+            .into_iter()
+            .filter(|n| !plan.mounts.iter().any(|m| Path::new("/").join(&m.destination) == n.path))
+            .collect();
+        devices::create(&root, &defaults, bind_nodes)?;
         devices::symlinks(&root)?;
     }
     devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes).map_err(|e| anyhow!("linux.devices: {e:#}"))?;

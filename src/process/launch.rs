@@ -23,6 +23,8 @@ pub struct Context<'a> {
     pub placement: &'a Placement,
     pub layout: &'a Layout,
     pub caps: CapMasks,
+    /// (dev, inode) of the berth binary, which init must never exec.
+    pub self_exe: Option<(u64, u64)>,
     /// The state document hooks get, without pid and status.
     pub hook_state: serde_json::Value,
 }
@@ -36,6 +38,8 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     if let Some(fd) = &plan.ns.parent_pid_join {
         setns(fd, CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("join pid namespace: {e}"))?;
     }
+    // The child inherits this: it is never dumpable, not even for an instant.
+    super::protect::set_dumpable(false)?;
     let (parent_end, child_end) = Channel::pair()?;
     let forked = sys::clone_process(plan.ns.clone_flags.bits() as u64, None).map_err(|e| anyhow!("clone: {e}"))?;
     let (pid, pidfd) = match forked {

@@ -4,4 +4,5 @@ pub mod console;
 pub mod exec;
 pub mod init;
 pub mod launch;
+pub mod protect;
 pub mod sync;

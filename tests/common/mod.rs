@@ -67,12 +67,10 @@ impl Bundle {
         std::fs::write(self.path().join("config.json"), serde_json::to_vec_pretty(&self.config).unwrap()).unwrap();
     }
 
-    /// `berth --root R <args...>` with the bundle written first.
+    /// `berth --root R <args...>` with the bundle written first. Output goes
+    /// through files: a container left running holds berth's stdio open.
     pub fn berth(&self, args: &[&str]) -> Output {
-        self.write_config();
-        let mut cmd = Command::new(berth_bin());
-        cmd.arg("--root").arg(&self.root).args(args).stdin(Stdio::null());
-        cmd.output().unwrap()
+        self.berth_files(args)
     }
 
     pub fn cmd(&self) -> Command {
@@ -217,4 +215,138 @@ pub fn mount_at<'a>(report: &'a Value, point: &str) -> Option<&'a Value> {
 
 pub fn ns_inode(pid: &str, ns: &str) -> String {
     std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).unwrap().to_string_lossy().into_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Helpers for tests that leave containers running between commands, read the
+// JSON log, and check that nothing was left behind.
+
+/// Runs `cmd` with stdout and stderr going to fresh files in `dir`: a created
+/// container keeps berth's stdio, so with pipes `output()` would wait for the
+/// container to exit. Returns what berth itself wrote.
+pub fn output_via_files(mut cmd: Command, dir: &Path) -> Output {
+    let out_path = dir.join(format!("{}.stdout", unique("out")));
+    let err_path = dir.join(format!("{}.stderr", unique("err")));
+    let out_f = std::fs::File::create(&out_path).unwrap();
+    let err_f = std::fs::File::create(&err_path).unwrap();
+    let status = cmd.stdin(Stdio::null()).stdout(out_f).stderr(err_f).status().unwrap();
+    Output { status, stdout: std::fs::read(&out_path).unwrap(), stderr: std::fs::read(&err_path).unwrap() }
+}
+
+/// The lines of a `--log-format json` log, each checked to be an object with
+/// string `level`, `msg` and `time`.
+pub fn json_log_lines(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {l:?}"));
+            for key in ["level", "msg", "time"] {
+                assert!(v[key].is_string(), "log line without string {key:?}: {l}");
+            }
+            v
+        })
+        .collect()
+}
+
+/// Processes whose command line has `id` as a whole argument or an argument
+/// that starts with `bundle` (our own process excluded).
+pub fn processes_mentioning(id: &str, bundle: &Path) -> Vec<(i32, String)> {
+    let me = std::process::id() as i32;
+    let bundle = bundle.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(e.path().join("cmdline")) else { continue };
+        let args: Vec<String> = raw.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        if args.iter().any(|a| (!id.is_empty() && a == id) || a.starts_with(&bundle)) {
+            found.push((pid, args.join(" ")));
+        }
+    }
+    found
+}
+
+/// Kills one process we started (through a pidfd, so a recycled pid is never
+/// hit) when dropped; for tests that expect berth to have done it already.
+pub struct KillOnDrop(Option<std::os::fd::OwnedFd>);
+
+impl KillOnDrop {
+    pub fn new(pid: i32) -> KillOnDrop {
+        use std::os::fd::FromRawFd;
+        // SAFETY: pidfd_open takes integers and returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        // SAFETY: a fresh fd from the kernel.
+        KillOnDrop((fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) }))
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        if let Some(fd) = &self.0 {
+            // SAFETY: pidfd_send_signal on a pidfd we own.
+            unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), libc::SIGKILL, std::ptr::null::<u8>(), 0) };
+            // The pidfd becomes readable once the process has exited: wait, so
+            // its cgroup can be removed right after.
+            let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut p, 1, 10_000) };
+        }
+    }
+}
+
+impl Bundle {
+    /// `berth --root R` without writing config.json first.
+    pub fn raw_cmd(&self) -> Command {
+        let mut cmd = Command::new(berth_bin());
+        cmd.arg("--root").arg(&self.root);
+        cmd
+    }
+
+    /// `berth --root R <args...>` (config written first) with stdio in files,
+    /// for commands that leave a container behind (`create`, `run -d`).
+    pub fn berth_files(&self, args: &[&str]) -> Output {
+        self.write_config();
+        let mut cmd = self.raw_cmd();
+        cmd.args(args);
+        output_via_files(cmd, self.path())
+    }
+
+    /// `create` that succeeds and leaves a created container.
+    pub fn create_ok(&self) -> Value {
+        let b = self.path().to_str().unwrap().to_string();
+        let out = self.berth_files(&["create", "--bundle", &b, &self.id]);
+        assert_ok(&out, "create");
+        self.state()
+    }
+
+    pub fn bundle_arg(&self) -> String {
+        self.path().to_str().unwrap().to_string()
+    }
+
+    /// Polls `state` until the status is `want` (bounded; no timing assertion);
+    /// a container that does not exist yet is waited for as well.
+    pub fn wait_status(&self, want: &str) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..1000 {
+            // The container may not exist yet (a `run` in the background).
+            let out = self.berth(&["state", &self.id]);
+            if out.status.success() {
+                last = serde_json::from_slice(&out.stdout).unwrap();
+                if last["status"] == want {
+                    return last;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("container {} never became {want}: {last}", self.id);
+    }
+
+    /// No process refers to this container by id or bundle path.
+    pub fn assert_no_process(&self) {
+        let left = processes_mentioning(&self.id, self.path());
+        assert!(left.is_empty(), "processes of {} left behind: {left:?}", self.id);
+    }
 }

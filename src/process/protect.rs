@@ -1,0 +1,115 @@
+//! Keeping the berth binary out of a container's reach (CVE-2019-5736 class).
+//!
+//! A process in the container can reach our binary only through
+//! /proc/PID/exe of a berth process it can see, or by making init exec the
+//! binary itself. So:
+//! - berth is non-dumpable from before the clone, so /proc/PID/exe of init
+//!   is closed to container processes without CAP_SYS_PTRACE;
+//! - when init joins an existing pid namespace (the only case where other
+//!   container processes can see it before it execs), berth first re-execs
+//!   from a sealed memfd copy, so what such a process could open is a
+//!   read-only anonymous copy, even with CAP_SYS_PTRACE;
+//! - init refuses to exec a program (or `#!` interpreter) that is the
+//!   runtime binary.
+//! The copy costs a few ms and is only paid in that joined-pid case.
+
+use anyhow::{anyhow, bail, Result};
+use std::ffi::CString;
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+const REEXEC_ENV: &str = "_BERTH_SEALED_COPY";
+
+pub fn set_dumpable(on: bool) -> Result<()> {
+    // SAFETY: prctl with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, on as libc::c_ulong, 0, 0, 0) } != 0 {
+        bail!("prctl(PR_SET_DUMPABLE): {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// True when this process already runs from the sealed copy.
+pub fn running_from_sealed_copy() -> bool {
+    std::env::var_os(REEXEC_ENV).is_some()
+}
+
+/// Re-executes the current command line from a sealed memfd copy of our
+/// binary. Returns only on failure.
+pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
+    let copy = sealed_copy()?;
+    let args: Vec<CString> = std::env::args_os().map(|a| CString::new(a.into_vec())).collect::<Result<_, _>>()?;
+    let mut env: Vec<CString> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            CString::new(kv)
+        })
+        .collect::<Result<_, _>>()?;
+    env.push(CString::new(format!("{REEXEC_ENV}=1"))?);
+    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let envp: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    // SAFETY: argv/envp are NUL-terminated arrays of pointers into live CStrings.
+    unsafe { libc::syscall(libc::SYS_execveat, copy.as_raw_fd(), c"".as_ptr(), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH) };
+    Err(anyhow!("re-exec from sealed copy: {}", std::io::Error::last_os_error()))
+}
+
+fn sealed_copy() -> Result<OwnedFd> {
+    const MFD_EXEC: libc::c_uint = 0x10;
+    let name = c"berth";
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    // SAFETY: memfd_create with a literal name; MFD_EXEC is refused by old kernels.
+    let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | MFD_EXEC) };
+    if fd < 0 {
+        // SAFETY: as above, without MFD_EXEC.
+        fd = unsafe { libc::memfd_create(name.as_ptr(), flags) };
+    }
+    if fd < 0 {
+        bail!("memfd_create: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: a fresh fd from the kernel.
+    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut exe = std::fs::File::open("/proc/self/exe").map_err(|e| anyhow!("open /proc/self/exe: {e}"))?;
+    let mut out = std::fs::File::from(memfd.try_clone()?);
+    std::io::copy(&mut exe, &mut out).map_err(|e| anyhow!("copy binary to memfd: {e}"))?;
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: fcntl on our own memfd.
+    if unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
+        bail!("seal memfd: {}", std::io::Error::last_os_error());
+    }
+    Ok(memfd)
+}
+
+/// Device and inode of the binary we run, to recognise it inside a container.
+pub fn self_identity() -> Option<(u64, u64)> {
+    std::fs::metadata("/proc/self/exe").ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Fails when `program`, or the interpreter of a `#!` script chain, is the
+/// runtime binary.
+pub fn refuse_runtime_binary(program: &Path, me: Option<(u64, u64)>) -> Result<()> {
+    let Some(me) = me else { return Ok(()) };
+    let mut path = program.to_path_buf();
+    // The kernel follows at most 4 levels of interpreters (BINPRM_MAX_RECURSION).
+    for _ in 0..5 {
+        let Ok(m) = std::fs::metadata(&path) else { return Ok(()) };
+        if (m.dev(), m.ino()) == me {
+            bail!("exec {}: refusing to run the runtime binary inside the container", program.display());
+        }
+        let mut head = [0u8; 256];
+        let n = std::fs::File::open(&path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+        if n < 2 || &head[..2] != b"#!" {
+            return Ok(());
+        }
+        let line = head[2..n].split(|b| *b == b'\n').next().unwrap_or_default();
+        let interp = String::from_utf8_lossy(line).trim().split_whitespace().next().unwrap_or_default().to_string();
+        if interp.is_empty() {
+            return Ok(());
+        }
+        path = interp.into();
+    }
+    Ok(())
+}
