@@ -55,7 +55,11 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
     for fd in 3..3 + n as i32 {
         // SAFETY: F_GETFD only queries the fd table.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            anyhow::bail!("--preserve-fds/LISTEN_FDS: fd {fd} is not open (need 3..{})", 2 + n);
+            let preserve = n - listen;
+            match listen {
+                0 => anyhow::bail!("--preserve-fds {preserve}: fd {fd} is not open"),
+                _ => anyhow::bail!("--preserve-fds {preserve} with LISTEN_FDS={listen}: fd {fd} is not open"),
+            }
         }
     }
     Ok(())

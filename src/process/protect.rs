@@ -113,3 +113,32 @@ pub fn refuse_runtime_binary(program: &Path, me: Option<(u64, u64)>) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_sealed_copy_refuses_writes_even_when_opened_for_writing() {
+        let fd = sealed_copy().unwrap();
+        let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let e = f.write_all(b"x").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EPERM));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), std::fs::metadata("/proc/self/exe").unwrap().len());
+    }
+
+    #[test]
+    fn refuses_the_runtime_binary_and_scripts_it_interprets() {
+        let me = self_identity();
+        let exe = std::fs::read_link("/proc/self/exe").unwrap();
+        assert!(refuse_runtime_binary(&exe, me).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("s");
+        std::fs::write(&script, format!("#!{} --flag\n", exe.display())).unwrap();
+        assert!(refuse_runtime_binary(&script, me).is_err());
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        assert!(refuse_runtime_binary(&script, me).is_ok());
+    }
+}
