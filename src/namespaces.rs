@@ -24,6 +24,9 @@ pub fn enter(ns: &NamespacePlan, chan: &Channel, time_offsets: Option<&HashMap<S
             other => bail!("waiting for id maps: unexpected {other:?}"),
         }
     }
+    if ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User) {
+        become_root_in_userns()?;
+    }
     let rest = ns.unshare_flags;
     if !rest.is_empty() {
         unshare(rest - CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("unshare namespaces {rest:?}: {e}"))?;
@@ -45,6 +48,16 @@ pub fn enter(ns: &NamespacePlan, chan: &Channel, time_offsets: Option<&HashMap<S
         }
     }
     Ok(())
+}
+
+/// After entering a user namespace we still carry our host ids, which are
+/// not mapped there: switch to the namespace's root so files we create get
+/// owners that exist inside.
+fn become_root_in_userns() -> Result<()> {
+    let root_g = nix::unistd::Gid::from_raw(0);
+    let root_u = nix::unistd::Uid::from_raw(0);
+    nix::unistd::setresgid(root_g, root_g, root_g).map_err(|e| anyhow!("user namespace: setgid 0 (is gid 0 mapped?): {e}"))?;
+    nix::unistd::setresuid(root_u, root_u, root_u).map_err(|e| anyhow!("user namespace: setuid 0 (is uid 0 mapped?): {e}"))
 }
 
 /// A new time namespace takes its offsets before any process is in it, so it

@@ -94,7 +94,6 @@ fn each_namespace_type_alone() {
 }
 
 #[test]
-#[ignore = "bug: in a new user namespace init never becomes its root (setresuid/setresgid 0): mkdir in its own tmpfs fails with EOVERFLOW"]
 fn user_namespace_with_id_mappings() {
     let mut b = Bundle::new("ns-user");
     with_user_namespace(&mut b);
@@ -108,7 +107,6 @@ fn user_namespace_with_id_mappings() {
 }
 
 #[test]
-#[ignore = "bug: in a new user namespace init never becomes its root (setresuid/setresgid 0): mkdir in its own tmpfs fails with EOVERFLOW"]
 fn user_namespace_process_runs_as_the_mapped_host_uid() {
     let mut b = Bundle::new("ns-user-host");
     with_user_namespace(&mut b);
@@ -218,7 +216,6 @@ fn namespace_path_joins_another_containers_pid_namespace() {
 }
 
 #[test]
-#[ignore = "bug: in a new user namespace init never becomes its root (setresuid/setresgid 0): mkdir in its own tmpfs fails with EOVERFLOW"]
 fn namespace_path_joins_another_containers_user_namespace() {
     let mut a = Bundle::new("userns-owner");
     with_user_namespace(&mut a);
@@ -384,7 +381,6 @@ fn cgroup_mount() -> Value {
 }
 
 #[test]
-#[ignore = "bug: cgroups/mount.rs mounts on /proc/self/fd/N of an fd it already closed (ENOENT)"]
 fn cgroup_mount_shows_every_hierarchy() {
     let mut b = Bundle::new("cgmount");
     b.push_namespace(json!({"type": "cgroup"}));
@@ -409,7 +405,6 @@ fn cgroup_mount_shows_every_hierarchy() {
 }
 
 #[test]
-#[ignore = "bug: without a cgroup namespace each hierarchy is mounted whole (host tree visible), not the container's cgroup; and the closed-fd ENOENT"]
 fn cgroup_mount_without_cgroup_namespace_shows_the_containers_own_cgroup() {
     // runc and crun bind the container's own cgroup directory of each
     // hierarchy; the whole host tree must not be visible.
@@ -454,7 +449,6 @@ fn mount_propagation_rprivate_and_rslave() {
 }
 
 #[test]
-#[ignore = "bug: pivot.rs makes \".\" rslave after pivot_root(\".\", \".\"), which is the new root: rshared/shared mount options are undone"]
 fn mount_propagation_rshared() {
     let mut b = Bundle::new("propagation-shared");
     let r = propagation_report(&mut b, &[("/mnt/shared", "rshared")], &[("/mnt/tshared", "rshared"), ("/mnt/tshared1", "shared")]);
@@ -719,7 +713,6 @@ fn rootfs_propagation_rslave_under_a_shared_host_mount() {
 }
 
 #[test]
-#[ignore = "bug: the rootfs parent mount is not made private: non-recursive rootfsPropagation leaks mounts to the host and pivot_root fails"]
 fn rootfs_propagation_private_does_not_leak_mounts_to_the_host() {
     // The rootfs sits under a shared host mount, as it does on any systemd
     // host; the non-recursive "private" must still keep the container's

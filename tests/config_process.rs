@@ -594,7 +594,6 @@ fn failing_create_phase_hook_fails_create_and_leaves_nothing() {
 }
 
 #[test]
-#[ignore = "bug: a failing create-phase hook does not run the poststop hooks (runtime-spec lifecycle steps 12-13)"]
 fn failing_prestart_hook_still_runs_poststop_hooks() {
     let mut b = Bundle::new("hook-fail-poststop");
     let h = install_hooks(&mut b);

@@ -1,36 +1,69 @@
 //! A `cgroup` mount inside the container.
+//!
+//! In a new cgroup namespace the kernel roots a fresh cgroup mount at the
+//! container's own cgroup. Without one, a fresh mount would show the host's
+//! whole tree, so the container's own directories are bind-mounted instead.
 
 use super::{Kind, Layout};
+use crate::rootfs::mounts::remount_bind;
 use crate::rootfs::safe_path::{fd_path, Root};
 use anyhow::{anyhow, Result};
 use nix::mount::{mount, MsFlags};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// cgroup2 hosts get a cgroup2 mount. v1 and hybrid hosts get a tmpfs with one
-/// mount per hierarchy under it, named like the host's. In a new cgroup
-/// namespace the kernel roots each at the container's own cgroup.
-pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, layout: &Layout) -> Result<()> {
+/// What a cgroup mount needs to know about the container's cgroups.
+pub struct CgroupView<'a> {
+    pub layout: &'a Layout,
+    /// The container's directory in each hierarchy, in `layout` order.
+    pub dirs: &'a [PathBuf],
+    pub own_namespace: bool,
+}
+
+/// cgroup2 hosts get one mount; v1 and hybrid hosts a tmpfs with one mount per
+/// hierarchy under it, named like the host's.
+pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &CgroupView) -> Result<()> {
     let flags = flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
-    let path = fd_path(&root.open_strict(resolved, libc::O_PATH)?);
-    if layout.kind == Kind::Unified {
-        return mount(Some("cgroup2"), &path, Some("cgroup2"), flags, None::<&str>).map_err(|e| anyhow!("mount cgroup2: {e}"));
+    let target = root.open_strict(resolved, libc::O_PATH)?;
+    if view.layout.kind == Kind::Unified {
+        return hierarchy(&fd_path(&target), true, "", view.dirs.first().map(|p| p.as_path()), flags, view.own_namespace, root, Some(resolved));
     }
-    mount(Some("tmpfs"), &path, Some("tmpfs"), flags & !MsFlags::MS_RDONLY, Some("mode=755"))
+    mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), flags & !MsFlags::MS_RDONLY, Some("mode=755"))
         .map_err(|e| anyhow!("mount tmpfs for cgroups: {e}"))?;
     // Reopen: the fd we mounted on still names the directory under the tmpfs.
     let top = root.open_strict(resolved, libc::O_PATH | libc::O_DIRECTORY)?;
-    let path = fd_path(&top);
-    for h in &layout.hierarchies {
+    for (i, h) in view.layout.hierarchies.iter().enumerate() {
         let Some(name) = h.mount_point.file_name() else { continue };
-        let sub = path.join(name);
+        let sub = fd_path(&top).join(name);
         std::fs::create_dir(&sub).map_err(|e| anyhow!("mkdir {}: {e}", sub.display()))?;
-        let (fstype, data) = if h.v2 { ("cgroup2", String::new()) } else { ("cgroup", h.controllers.join(",")) };
-        mount(Some("cgroup"), &sub, Some(fstype), flags, Some(data.as_str()))
-            .map_err(|e| anyhow!("mount {fstype} {data} at {}: {e}", sub.display()))?;
+        hierarchy(&sub, h.v2, &h.controllers.join(","), view.dirs.get(i).map(|p| p.as_path()), flags, view.own_namespace, root, None)?;
     }
     if flags.contains(MsFlags::MS_RDONLY) {
-        mount(None::<&str>, &path, None::<&str>, MsFlags::MS_REMOUNT | flags, Some("mode=755"))
+        mount(None::<&str>, &fd_path(&top), None::<&str>, MsFlags::MS_REMOUNT | flags, Some("mode=755"))
             .map_err(|e| anyhow!("remount cgroup tmpfs read-only: {e}"))?;
     }
     Ok(())
+}
+
+/// One hierarchy at `at`: fresh in a cgroup namespace, else a bind of `dir`.
+#[allow(clippy::too_many_arguments)]
+fn hierarchy(at: &Path, v2: bool, controllers: &str, dir: Option<&Path>, flags: MsFlags, own_ns: bool, root: &Root, resolved: Option<&Path>) -> Result<()> {
+    let fstype = if v2 { "cgroup2" } else { "cgroup" };
+    match dir {
+        Some(dir) if !own_ns => {
+            mount(Some(dir), at, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+                .map_err(|e| anyhow!("bind {} at {}: {e}", dir.display(), at.display()))?;
+            let extra = flags & (MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC);
+            if !extra.is_empty() {
+                // Reopen to reach the new mount rather than the directory under it.
+                let top = match resolved {
+                    Some(r) => root.open_strict(r, libc::O_PATH)?,
+                    None => crate::sys::openat2(libc::AT_FDCWD, at, libc::O_PATH, 0, 0)?,
+                };
+                remount_bind(&top, extra)?;
+            }
+            Ok(())
+        }
+        _ => mount(Some("cgroup"), at, Some(fstype), flags, Some(controllers))
+            .map_err(|e| anyhow!("mount {fstype} {controllers} at {}: {e}", at.display())),
+    }
 }

@@ -103,6 +103,10 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
                 let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(state.pid), None);
             }
             cgroups::remove(&state.cgroups);
+            // The spec's lifecycle runs poststop hooks even when create fails.
+            let mut doc = state.oci_json();
+            doc["status"] = "stopped".into();
+            crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc.to_string());
             let _ = dir.remove();
             Err(e)
         }

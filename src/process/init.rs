@@ -109,7 +109,13 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         pivot::prepare(&plan.rootfs, plan.rootfs_propagation)?;
     }
     let root = Root::open(&plan.rootfs)?;
-    mounts::mount_all(&root, &plan.mounts, ctx.layout)?;
+    let view = crate::cgroups::mount::CgroupView {
+        layout: ctx.layout,
+        dirs: &ctx.placement.dirs,
+        own_namespace: plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+            || plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::Cgroup),
+    };
+    mounts::mount_all(&root, &plan.mounts, &view)?;
     let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
     let bind_nodes = plan.ns.new_user || !plan.ns.joins.is_empty() && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
     if !dev_is_bind {

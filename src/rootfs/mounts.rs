@@ -2,7 +2,7 @@
 
 use super::options::MountOptions;
 use super::safe_path::{fd_path, Kind, Root};
-use crate::cgroups::Layout;
+use crate::cgroups::mount::CgroupView;
 use crate::spec::plan::MountPlan;
 use crate::sys;
 use anyhow::{anyhow, Context, Result};
@@ -19,9 +19,9 @@ const NOT_REMOUNT: MsFlags = MsFlags::MS_BIND
     .union(MsFlags::MS_PRIVATE)
     .union(MsFlags::MS_UNBINDABLE);
 
-pub fn mount_all(root: &Root, mounts: &[MountPlan], layout: &Layout) -> Result<()> {
+pub fn mount_all(root: &Root, mounts: &[MountPlan], cgroups: &CgroupView) -> Result<()> {
     for m in mounts {
-        mount_one(root, m, layout).map_err(|e| {
+        mount_one(root, m, cgroups).map_err(|e| {
             anyhow!("mounts[{}] ({} on /{}): {e:#}", m.index, m.typ_or_bind(), m.destination.display())
         })?;
     }
@@ -38,7 +38,7 @@ impl MountPlan {
     }
 }
 
-fn mount_one(root: &Root, m: &MountPlan, layout: &Layout) -> Result<()> {
+fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     let kind = match (&m.source, m.options.is_bind()) {
         (Some(src), true) if !src.is_dir() => Kind::File,
         _ => Kind::Dir,
@@ -55,7 +55,7 @@ fn mount_one(root: &Root, m: &MountPlan, layout: &Layout) -> Result<()> {
             remount_bind(&top, o.flags - NOT_REMOUNT)?;
         }
     } else if m.typ == "cgroup" || m.typ == "cgroup2" {
-        crate::cgroups::mount::mount_cgroupfs(root, &resolved, o.flags, layout)?;
+        crate::cgroups::mount::mount_cgroupfs(root, &resolved, o.flags, cgroups)?;
     } else {
         let copy_from = if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
         let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
