@@ -5,6 +5,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dest=${1:-$here/rootfs}
+case "$dest" in /*) ;; *) dest=$(pwd)/$dest ;; esac
 busybox=/bin/busybox
 
 if ! dpkg -s busybox-static >/dev/null 2>&1; then
@@ -29,7 +30,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > etc/group
 echo berth > etc/hostname
 probe=$here/../target/x86_64-unknown-linux-gnu/release/berth-probe
 [ -x "$probe" ] && cp "$probe" probe
-cd ..
+cd /
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"
 echo "rootfs ready: $dest" >&2

@@ -217,12 +217,12 @@ fn berth_binary_cannot_be_opened_for_writing_from_a_container() {
     b.assert_clean();
 }
 
-/// Runs container A (`/probe exe-attack 5`, with `extra_caps`) in the
+/// Runs container A (`/probe exe-attack`, until the test stops it, with `extra_caps`) in the
 /// background while three containers B join A's pid namespace; returns A's
 /// attack report. B's init is a copy of berth until it execs.
 fn attack_from_joined_pid_namespace(extra_caps: &[&str]) -> Value {
     let mut a = Bundle::new("exe-a");
-    a.args(&["/probe", "exe-attack", "5"]);
+    a.args(&["/probe", "exe-attack", "120", "/tmp/stop-attack"]);
     for set in ["bounding", "effective", "permitted"] {
         for c in extra_caps {
             a.config["process"]["capabilities"][set].as_array_mut().unwrap().push(json!(c));
@@ -246,6 +246,7 @@ fn attack_from_joined_pid_namespace(extra_caps: &[&str]) -> Value {
         assert_ne!(r["pid"], 1, "B did not join A's pid namespace");
         b.assert_clean();
     }
+    std::fs::write(a.rootfs().join("tmp/stop-attack"), "").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_ok(&out, "run A");
     a.assert_clean();

@@ -42,7 +42,7 @@ commands:
   sleep SECS             sleep, no output
   exit N                 exit with status N, no output
   kill-self SIG          raise SIG (number or name, e.g. 15, TERM, SIGTERM)
-  exe-attack SECS        try to open other processes' /proc/PID/exe for writing";
+  exe-attack SECS [STOP] try to open other processes' /proc/PID/exe for writing";
 
 fn usage() -> ! {
     eprintln!("{USAGE}");
@@ -233,12 +233,12 @@ fn run() {
             let sig = s.to_str().and_then(parse_signal).unwrap_or_else(|| usage());
             kill_self(sig)
         }
-        ("exe-attack", [_, s]) => {
+        ("exe-attack", [_, s, rest @ ..]) if rest.len() <= 1 => {
             let secs: f64 = parse_num(s);
             if !(secs.is_finite() && secs >= 0.0) {
                 usage();
             }
-            attack::run(secs)
+            attack::run(secs, rest.first().and_then(|f| f.to_str()))
         }
         _ => usage(),
     };
