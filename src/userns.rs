@@ -27,3 +27,29 @@ mod tests {
         assert_eq!(map_text(&m), "0 1000 1\n1 100000 65536\n");
     }
 }
+
+/// A user namespace with these maps, as an fd (for idmapped mounts): a
+/// throw-away child is cloned into a new user namespace, given the maps, and
+/// ended once its namespace is open.
+pub fn namespace_fd(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<std::os::fd::OwnedFd> {
+    use crate::sys::{clone_process, Forked};
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    match clone_process(libc::CLONE_NEWUSER as u64, None).map_err(|e| anyhow!("clone for idmap user namespace: {e}"))? {
+        Forked::Child => {
+            drop(write);
+            // Block until the parent has what it needs and closes the pipe.
+            let _ = nix::unistd::read(&read, &mut [0u8; 1]);
+            // SAFETY: leave the cloned child without running the parent's destructors.
+            unsafe { libc::_exit(0) }
+        }
+        Forked::Parent { pid, .. } => {
+            drop(read);
+            let result = write_maps(pid, uid, gid).and_then(|()| {
+                std::fs::File::open(format!("/proc/{pid}/ns/user")).map(Into::into).map_err(|e| anyhow!("open idmap user namespace: {e}"))
+            });
+            drop(write);
+            let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
+            result
+        }
+    }
+}

@@ -323,6 +323,41 @@ fn read_only_bind_mount() {
     b.assert_clean();
 }
 
+/// An idmapped bind shows the source's files with mapped owners: with
+/// 0 -> 1234, a root-owned file appears owned by 1234 (and 1 -> 1235 for gids).
+#[test]
+fn idmapped_bind_mounts_map_file_owners() {
+    let mut b = Bundle::new("idmap");
+    b.bundle_file("idsrc/f.txt", "x", 0o644);
+    std::fs::create_dir_all(b.path().join("idsrc/sub")).unwrap();
+    let dir = b.path().join("idsrc").to_str().unwrap().to_string();
+    let maps = |host: u32| json!([{"containerID": 0, "hostID": host, "size": 1}]);
+    for (dest, opt) in [("/mnt/idmap", "idmap"), ("/mnt/ridmap", "ridmap")] {
+        b.push_mount(json!({"destination": dest, "type": "bind", "source": dir, "options": ["rbind", opt, "ro"],
+            "uidMappings": maps(1234), "gidMappings": maps(1235)}));
+    }
+    let v = b.sh("/probe stat /mnt/idmap/f.txt; /probe stat /mnt/ridmap/sub; /probe report");
+    assert_eq!((v[0]["uid"].clone(), v[0]["gid"].clone()), (json!(1234), json!(1235)), "{}", v[0]);
+    assert_eq!(v[1]["uid"], 1234, "{}", v[1]);
+    let m = mount_at(&v[2], "/mnt/idmap").expect("mounted");
+    for o in ["ro", "idmapped"] {
+        assert!(options_of(m).contains(&o.to_string()), "{o}: {m}");
+    }
+    assert_eq!(std::fs::metadata(b.path().join("idsrc/f.txt")).map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap(), 0);
+    b.assert_clean();
+}
+
+#[test]
+fn idmap_on_a_non_bind_mount_is_refused() {
+    let mut b = Bundle::new("idmap-bad");
+    b.push_mount(json!({"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs", "options": ["idmap"],
+        "uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}));
+    let out = b.run();
+    let err = assert_one_line_error(&out);
+    assert!(err.contains("mounts[") && err.contains("idmap"), "{err}");
+    b.assert_clean();
+}
+
 #[test]
 fn tmpfs_with_size_mode_and_flags() {
     let mut b = Bundle::new("tmpfs");

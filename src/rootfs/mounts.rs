@@ -45,7 +45,10 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     };
     let (resolved, target) = root.open_path(&m.destination, Some(kind))?;
     let o = &m.options;
-    if o.is_bind() {
+    if let Some(userns) = &m.idmap_userns {
+        let src = m.source.as_deref().context("bind mount without source")?;
+        idmapped_bind(src, &target, userns, o).map_err(|e| anyhow!("idmapped bind {}: {e}", src.display()))?;
+    } else if o.is_bind() {
         let src = m.source.as_deref().context("bind mount without source")?;
         let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
         mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>)
@@ -68,6 +71,27 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
         }
     }
     finish_attributes(root, &resolved, o)
+}
+
+/// An idmapped bind: a detached copy of the source gets the idmap (and the
+/// flags as mount attributes) before it is attached, so it is never visible
+/// without them.
+fn idmapped_bind(src: &Path, target: &OwnedFd, userns: &OwnedFd, o: &MountOptions) -> std::io::Result<()> {
+    let recursive = o.idmap == Some(true);
+    let tree = sys::open_tree_path(src, recursive || o.flags.contains(MsFlags::MS_REC))?;
+    let mut attrs = sys::MOUNT_ATTR_IDMAP;
+    for (flag, attr) in [
+        (MsFlags::MS_RDONLY, sys::MOUNT_ATTR_RDONLY),
+        (MsFlags::MS_NOSUID, sys::MOUNT_ATTR_NOSUID),
+        (MsFlags::MS_NODEV, sys::MOUNT_ATTR_NODEV),
+        (MsFlags::MS_NOEXEC, sys::MOUNT_ATTR_NOEXEC),
+    ] {
+        if o.flags.contains(flag) {
+            attrs |= attr;
+        }
+    }
+    sys::mount_setattr(tree.as_raw_fd(), recursive, attrs, 0, Some(userns.as_raw_fd()))?;
+    sys::move_mount(tree.as_raw_fd(), target.as_raw_fd())
 }
 
 /// Propagation and recursive attributes act on the new mount, so they reopen

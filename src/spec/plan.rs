@@ -73,6 +73,8 @@ pub struct MountPlan {
     pub typ: String,
     pub source: Option<PathBuf>,
     pub options: MountOptions,
+    /// For an idmapped mount: a user namespace holding the mount's maps.
+    pub idmap_userns: Option<OwnedFd>,
 }
 
 pub struct ExecPlan {
@@ -267,17 +269,28 @@ fn mounts(spec: &Spec, bundle: &Path) -> Result<Vec<MountPlan>> {
         } else if typ.is_empty() {
             bail!("mounts[{i}].type: missing for a mount that is not a bind mount");
         }
-        if options.idmap.is_some() && (m.uid_mappings().is_none() || m.gid_mappings().is_none()) {
-            bail!("mounts[{i}].options: idmap needs uidMappings and gidMappings on the mount");
-        }
-        if options.idmap.is_some() {
-            bail!("mounts[{i}].options: idmapped mounts are not supported yet");
-        }
         let mut options = options;
+        let has_maps = m.uid_mappings().is_some() || m.gid_mappings().is_some();
+        if options.idmap.is_none() && has_maps {
+            // Mappings without the option: idmapped, recursive for rbind (as runc).
+            options.idmap = Some(options.flags.contains(nix::mount::MsFlags::MS_REC));
+        }
+        let idmap_userns = match options.idmap {
+            None => None,
+            Some(_) => {
+                let (Some(uid), Some(gid)) = (m.uid_mappings(), m.gid_mappings()) else {
+                    bail!("mounts[{i}].uidMappings/gidMappings: an idmapped mount needs both");
+                };
+                if !is_bind {
+                    bail!("mounts[{i}].options: idmap works on bind mounts only, not {typ:?}");
+                }
+                Some(crate::userns::namespace_fd(uid, gid).map_err(|e| anyhow!("mounts[{i}]: {e:#}"))?)
+            }
+        };
         if typ == "bind" {
             options.flags |= nix::mount::MsFlags::MS_BIND;
         }
-        out.push(MountPlan { index: i, destination, typ, source, options });
+        out.push(MountPlan { index: i, destination, typ, source, options, idmap_userns });
     }
     Ok(out)
 }

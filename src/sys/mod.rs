@@ -320,3 +320,14 @@ pub fn reset_signals() {
         }
     }
 }
+
+/// open_tree(2) by path with OPEN_TREE_CLONE: a detached copy of the mount
+/// (tree) at `path`, ready for mount_setattr and move_mount.
+pub fn open_tree_path(path: &Path, recursive: bool) -> std::io::Result<OwnedFd> {
+    let c = cstr(path)?;
+    let flags = 1 /* OPEN_TREE_CLONE */ | libc::O_CLOEXEC as u32 | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
+    // SAFETY: a NUL-terminated path we own, integer flags.
+    let r = errno_result(unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) })?;
+    // SAFETY: a fresh fd from the kernel.
+    Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
+}
