@@ -12,7 +12,11 @@ use nix::unistd::{fork, ForkResult};
 use oci_spec::runtime::{LinuxNamespaceType, LinuxTimeOffset};
 use std::collections::HashMap;
 
-pub fn enter(ns: &NamespacePlan, chan: &Channel, time_offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Result<()> {
+pub fn enter(
+    ns: &NamespacePlan,
+    chan: &Channel,
+    time_offsets: Option<&HashMap<String, LinuxTimeOffset>>,
+) -> Result<()> {
     for (typ, fd) in &ns.joins {
         setns(fd, CloneFlags::empty()).map_err(|e| anyhow!("join {} namespace: {e}", ns_name(*typ)))?;
     }
@@ -56,8 +60,10 @@ pub fn enter(ns: &NamespacePlan, chan: &Channel, time_offsets: Option<&HashMap<S
 fn become_root_in_userns() -> Result<()> {
     let root_g = nix::unistd::Gid::from_raw(0);
     let root_u = nix::unistd::Uid::from_raw(0);
-    nix::unistd::setresgid(root_g, root_g, root_g).map_err(|e| anyhow!("user namespace: setgid 0 (is gid 0 mapped?): {e}"))?;
-    nix::unistd::setresuid(root_u, root_u, root_u).map_err(|e| anyhow!("user namespace: setuid 0 (is uid 0 mapped?): {e}"))
+    nix::unistd::setresgid(root_g, root_g, root_g)
+        .map_err(|e| anyhow!("user namespace: setgid 0 (is gid 0 mapped?): {e}"))?;
+    nix::unistd::setresuid(root_u, root_u, root_u)
+        .map_err(|e| anyhow!("user namespace: setuid 0 (is uid 0 mapped?): {e}"))
 }
 
 /// A new time namespace takes its offsets before any process is in it, so it

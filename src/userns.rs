@@ -9,23 +9,10 @@ pub fn map_text(maps: &[LinuxIdMapping]) -> String {
 }
 
 pub fn write_maps(pid: i32, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<()> {
-    std::fs::write(format!("/proc/{pid}/uid_map"), map_text(uid)).map_err(|e| anyhow!("linux.uidMappings: write uid_map: {e}"))?;
-    std::fs::write(format!("/proc/{pid}/gid_map"), map_text(gid)).map_err(|e| anyhow!("linux.gidMappings: write gid_map: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use oci_spec::runtime::LinuxIdMappingBuilder;
-
-    #[test]
-    fn formats_one_line_per_range() {
-        let m = vec![
-            LinuxIdMappingBuilder::default().container_id(0u32).host_id(1000u32).size(1u32).build().unwrap(),
-            LinuxIdMappingBuilder::default().container_id(1u32).host_id(100000u32).size(65536u32).build().unwrap(),
-        ];
-        assert_eq!(map_text(&m), "0 1000 1\n1 100000 65536\n");
-    }
+    std::fs::write(format!("/proc/{pid}/uid_map"), map_text(uid))
+        .map_err(|e| anyhow!("linux.uidMappings: write uid_map: {e}"))?;
+    std::fs::write(format!("/proc/{pid}/gid_map"), map_text(gid))
+        .map_err(|e| anyhow!("linux.gidMappings: write gid_map: {e}"))
 }
 
 /// A user namespace with these maps, as an fd (for idmapped mounts): a
@@ -45,11 +32,28 @@ pub fn namespace_fd(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<st
         Forked::Parent { pid, .. } => {
             drop(read);
             let result = write_maps(pid, uid, gid).and_then(|()| {
-                std::fs::File::open(format!("/proc/{pid}/ns/user")).map(Into::into).map_err(|e| anyhow!("open idmap user namespace: {e}"))
+                std::fs::File::open(format!("/proc/{pid}/ns/user"))
+                    .map(Into::into)
+                    .map_err(|e| anyhow!("open idmap user namespace: {e}"))
             });
             drop(write);
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);
             result
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oci_spec::runtime::LinuxIdMappingBuilder;
+
+    #[test]
+    fn formats_one_line_per_range() {
+        let m = vec![
+            LinuxIdMappingBuilder::default().container_id(0u32).host_id(1000u32).size(1u32).build().unwrap(),
+            LinuxIdMappingBuilder::default().container_id(1u32).host_id(100000u32).size(65536u32).build().unwrap(),
+        ];
+        assert_eq!(map_text(&m), "0 1000 1\n1 100000 65536\n");
     }
 }

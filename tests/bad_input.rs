@@ -461,7 +461,11 @@ fn preserve_fds_does_not_count_the_log_file() {
     let b = Bundle::new("preserve-log");
     b.write_config();
     let bundle = b.bundle_arg();
-    rejected(&b, &["create", "--preserve-fds", "1", "--bundle", &bundle, &b.id], &["--preserve-fds 1", "fd 3", "not open"]);
+    rejected(
+        &b,
+        &["create", "--preserve-fds", "1", "--bundle", &bundle, &b.id],
+        &["--preserve-fds 1", "fd 3", "not open"],
+    );
 }
 
 // ---------------------------------------------------------------------------

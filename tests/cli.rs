@@ -28,9 +28,19 @@ fn global_flags_take_both_forms_and_any_position() {
     let out = berth(&[&root_eq, &log_eq, "--log-format=json", "--debug", "state", "nope"]);
     let err = assert_one_line_error(&out);
     assert!(err.contains("container does not exist"), "{err}");
-    let out = berth(&["state", "--root", root.to_str().unwrap(), "--log", log.to_str().unwrap(), "--log-format", "json", "nope"]);
+    let out = berth(&[
+        "state",
+        "--root",
+        root.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--log-format",
+        "json",
+        "nope",
+    ]);
     assert!(!out.status.success());
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2, "one error line per failed command");
     for l in &lines {
         assert_eq!(l["level"], "error");
@@ -46,7 +56,10 @@ fn text_log_format() {
     let out = berth(&["--root", dir.path().to_str().unwrap(), "--log", log.to_str().unwrap(), "kill", "nope"]);
     assert!(!out.status.success());
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.starts_with("time=\"") && text.contains("level=error") && text.contains("container does not exist"), "{text}");
+    assert!(
+        text.starts_with("time=\"") && text.contains("level=error") && text.contains("container does not exist"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -71,14 +84,16 @@ fn spec_writes_a_config_berth_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     assert_ok(&berth(&["spec", "--bundle", d]), "spec");
-    let cfg: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
     assert_eq!(cfg["root"]["path"], "rootfs");
     assert!(cfg["ociVersion"].as_str().unwrap().starts_with("1."));
     let err = assert_one_line_error(&berth(&["spec", "--bundle", d]));
     assert!(err.contains("exists"), "{err}");
     let rl = tempfile::tempdir().unwrap();
     assert_ok(&berth(&["spec", "--rootless", "--bundle", rl.path().to_str().unwrap()]), "spec --rootless");
-    let cfg: serde_json::Value = serde_json::from_slice(&std::fs::read(rl.path().join("config.json")).unwrap()).unwrap();
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(rl.path().join("config.json")).unwrap()).unwrap();
     let ns = cfg["linux"]["namespaces"].as_array().unwrap();
     assert!(ns.iter().any(|n| n["type"] == "user"), "{cfg}");
 }
@@ -90,7 +105,9 @@ fn features_lists_what_is_supported() {
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(f["ociVersionMin"], "1.0.0");
     assert!(f["ociVersionMax"].as_str().unwrap().starts_with("1."));
-    let list = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let list = |v: &serde_json::Value| {
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     let ns = list(&f["linux"]["namespaces"]);
     for n in ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"] {
         assert!(ns.contains(&n.to_string()), "{n}");

@@ -75,7 +75,9 @@ fn absent_namespaces_are_shared_with_the_host() {
 fn each_namespace_type_alone() {
     // One new namespace at a time (plus mount, which every container here
     // needs): only that one differs from the host.
-    for (typ, name) in [("pid", "pid"), ("network", "net"), ("ipc", "ipc"), ("uts", "uts"), ("cgroup", "cgroup"), ("time", "time")] {
+    for (typ, name) in
+        [("pid", "pid"), ("network", "net"), ("ipc", "ipc"), ("uts", "uts"), ("cgroup", "cgroup"), ("time", "time")]
+    {
         let mut b = Bundle::new("ns-one");
         b.set_namespaces(&["mount", typ]);
         if typ != "uts" {
@@ -283,7 +285,8 @@ fn bind_mounts_of_a_file_and_a_directory() {
     let dir = b.path().join("hostdir").to_str().unwrap().to_string();
     b.push_mount(json!({"destination": "/etc/bound.txt", "type": "bind", "source": "host.txt", "options": ["bind"]}));
     b.push_mount(json!({"destination": "/mnt/dir", "type": "bind", "source": dir, "options": ["rbind", "nosuid", "nodev", "noexec"]}));
-    let v = b.sh("/probe read /etc/bound.txt; /probe read /mnt/dir/inner.txt; /probe stat /etc/bound.txt; /probe report");
+    let v =
+        b.sh("/probe read /etc/bound.txt; /probe read /mnt/dir/inner.txt; /probe stat /etc/bound.txt; /probe report");
     assert_eq!(v[0]["data"], "file-data", "file bind (relative source)");
     assert_eq!(v[1]["data"], "dir-data", "directory bind");
     assert_eq!(v[2]["kind"], "file");
@@ -305,7 +308,11 @@ fn rbind_brings_submounts_and_bind_does_not() {
     b.push_mount(json!({"destination": "/mnt/plain", "type": "bind", "source": src, "options": ["bind"]}));
     b.push_mount(json!({"destination": "/mnt/rec", "type": "bind", "source": src, "options": ["rbind"]}));
     let r = b.report();
-    assert_eq!(mount_at(&r, "/mnt/rec/sub").map(|m| m["fstype"].clone()), Some(json!("tmpfs")), "rbind keeps the submount");
+    assert_eq!(
+        mount_at(&r, "/mnt/rec/sub").map(|m| m["fstype"].clone()),
+        Some(json!("tmpfs")),
+        "rbind keeps the submount"
+    );
     assert!(mount_at(&r, "/mnt/plain/sub").is_none(), "bind must not bring submounts");
     b.assert_clean();
 }
@@ -343,7 +350,10 @@ fn idmapped_bind_mounts_map_file_owners() {
     for o in ["ro", "idmapped"] {
         assert!(options_of(m).contains(&o.to_string()), "{o}: {m}");
     }
-    assert_eq!(std::fs::metadata(b.path().join("idsrc/f.txt")).map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap(), 0);
+    assert_eq!(
+        std::fs::metadata(b.path().join("idsrc/f.txt")).map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap(),
+        0
+    );
     b.assert_clean();
 }
 
@@ -392,7 +402,10 @@ fn proc_sysfs_mqueue_devpts_and_shm_mounts() {
     let pts = at("/dev/pts");
     assert_eq!(pts["fstype"], "devpts");
     let sup = super_options_of(pts);
-    assert!(sup.contains(&"ptmxmode=666".to_string()) && sup.contains(&"mode=620".to_string()), "devpts options: {pts}");
+    assert!(
+        sup.contains(&"ptmxmode=666".to_string()) && sup.contains(&"mode=620".to_string()),
+        "devpts options: {pts}"
+    );
     assert_eq!(at("/dev/shm")["fstype"], "tmpfs");
     assert_eq!(at("/dev")["fstype"], "tmpfs");
     b.assert_clean();
@@ -420,7 +433,9 @@ fn cgroup_mount_shows_every_hierarchy() {
     let mut b = Bundle::new("cgmount");
     b.push_namespace(json!({"type": "cgroup"}));
     b.push_mount(cgroup_mount());
-    let v = b.sh("/probe report; /probe read /sys/fs/cgroup/pids/cgroup.procs; /probe read /sys/fs/cgroup/unified/cgroup.procs");
+    let v = b.sh(
+        "/probe report; /probe read /sys/fs/cgroup/pids/cgroup.procs; /probe read /sys/fs/cgroup/unified/cgroup.procs",
+    );
     let r = &v[0];
     let hierarchies = host_cgroup_hierarchies();
     assert!(!hierarchies.is_empty());
@@ -474,7 +489,11 @@ fn optional_at(r: &Value, p: &str) -> Vec<String> {
 #[test]
 fn mount_propagation_rprivate_and_rslave() {
     let mut b = Bundle::new("propagation");
-    let r = propagation_report(&mut b, &[("/mnt/priv", "rprivate"), ("/mnt/slave", "rslave")], &[("/mnt/tprivate", "private")]);
+    let r = propagation_report(
+        &mut b,
+        &[("/mnt/priv", "rprivate"), ("/mnt/slave", "rslave")],
+        &[("/mnt/tprivate", "private")],
+    );
     assert_eq!(optional_at(&r, "/mnt/priv"), Vec::<String>::new(), "rprivate");
     let slave = optional_at(&r, "/mnt/slave");
     assert!(slave.iter().any(|o| o.starts_with("master:")), "rslave: {slave:?}");
@@ -486,7 +505,11 @@ fn mount_propagation_rprivate_and_rslave() {
 #[test]
 fn mount_propagation_rshared() {
     let mut b = Bundle::new("propagation-shared");
-    let r = propagation_report(&mut b, &[("/mnt/shared", "rshared")], &[("/mnt/tshared", "rshared"), ("/mnt/tshared1", "shared")]);
+    let r = propagation_report(
+        &mut b,
+        &[("/mnt/shared", "rshared")],
+        &[("/mnt/tshared", "rshared"), ("/mnt/tshared1", "shared")],
+    );
     for p in ["/mnt/shared", "/mnt/tshared", "/mnt/tshared1"] {
         let o = optional_at(&r, p);
         assert!(o.iter().any(|o| o.starts_with("shared:")), "{p} must be shared: {o:?}");
@@ -500,8 +523,11 @@ fn recursive_read_only_and_nosuid_reach_submounts() {
     std::fs::create_dir_all(b.rootfs().join("src/sub")).unwrap();
     let src = b.rootfs().join("src").to_str().unwrap().to_string();
     b.push_mount(json!({"destination": "/src/sub", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}));
-    b.push_mount(json!({"destination": "/mnt/r", "type": "bind", "source": src, "options": ["rbind", "rro", "rnosuid"]}));
-    let out = b.sh_out("touch /mnt/r/sub/new 2>/dev/null; echo touch=$?; touch /src/sub/new; echo orig=$?; /probe report");
+    b.push_mount(
+        json!({"destination": "/mnt/r", "type": "bind", "source": src, "options": ["rbind", "rro", "rnosuid"]}),
+    );
+    let out =
+        b.sh_out("touch /mnt/r/sub/new 2>/dev/null; echo touch=$?; touch /src/sub/new; echo orig=$?; /probe report");
     let text = stdout_of(&out);
     assert!(text.contains("touch=1"), "writing under the rro submount must fail: {text}");
     assert!(text.contains("orig=0"), "the original submount stays writable: {text}");
@@ -521,8 +547,11 @@ fn tmpcopyup_copies_the_image_directory_into_the_tmpfs() {
     b.rootfs_file("/data/a.txt", "alpha", 0o640);
     b.rootfs_file("/data/sub/b.txt", "beta", 0o600);
     std::os::unix::fs::symlink("a.txt", b.rootfs().join("data/link")).unwrap();
-    b.push_mount(json!({"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}));
-    let v = b.sh("/probe read /data/a.txt; /probe read /data/sub/b.txt; /probe stat /data/a.txt; /probe stat /data/link; \
+    b.push_mount(
+        json!({"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}),
+    );
+    let v = b
+        .sh("/probe read /data/a.txt; /probe read /data/sub/b.txt; /probe stat /data/a.txt; /probe stat /data/link; \
                   /probe write /data/a.txt changed; /probe report");
     assert_eq!(v[0]["data"], "alpha");
     assert_eq!(v[1]["data"], "beta");
@@ -599,7 +628,10 @@ fn linux_devices_are_created() {
     assert_eq!((&v[0]["uid"], &v[0]["gid"]), (&json!(1), &json!(2)), "{}", v[0]);
     assert_eq!((&v[1]["kind"], &v[1]["mode"]), (&json!("fifo"), &json!(0o640)), "{}", v[1]);
     assert_eq!(v[2]["kind"], "block", "{}", v[2]);
-    assert_eq!((&v[2]["major"], &v[2]["minor"], &v[2]["mode"], &v[2]["gid"]), (&json!(7), &json!(0), &json!(0o660), &json!(6)));
+    assert_eq!(
+        (&v[2]["major"], &v[2]["minor"], &v[2]["mode"], &v[2]["gid"]),
+        (&json!(7), &json!(0), &json!(0o660), &json!(6))
+    );
     assert_eq!(v[3]["kind"], "char", "{}", v[3]);
     assert_eq!((&v[3]["major"], &v[3]["minor"]), (&json!(1), &json!(3)));
     b.assert_clean();
@@ -615,10 +647,8 @@ fn masked_paths_hide_files_and_directories() {
     b.rootfs_file("/secretdir/file.txt", "hidden", 0o644);
     let masked = b.config["linux"]["maskedPaths"].as_array_mut().unwrap();
     masked.extend([json!("/etc/secret.txt"), json!("/secretdir"), json!("/does/not/exist")]);
-    let v = b.sh(
-        "/probe read /etc/secret.txt; /probe stat /etc/secret.txt; /probe stat /secretdir/file.txt; \
-         /probe write /secretdir/file.txt x; /probe read /proc/timer_list; /probe report",
-    );
+    let v = b.sh("/probe read /etc/secret.txt; /probe stat /etc/secret.txt; /probe stat /secretdir/file.txt; \
+         /probe write /secretdir/file.txt x; /probe read /proc/timer_list; /probe report");
     assert_eq!(v[0]["data"], "", "a masked file reads empty: {}", v[0]);
     assert_char(&v[1], 1, 3, v[1]["mode"].as_i64().unwrap());
     assert_eq!(v[2]["exists"], false, "a masked directory is empty: {}", v[2]);
@@ -643,10 +673,8 @@ fn readonly_paths_reject_writes() {
     b.rootfs_file("/rwdir/file.txt", "free", 0o666);
     let ro = b.config["linux"]["readonlyPaths"].as_array_mut().unwrap();
     ro.extend([json!("/rodir"), json!("/missing/path")]);
-    let v = b.sh(
-        "/probe write /rodir/file.txt x; /probe write /proc/sys/kernel/domainname x; \
-         /probe write /rwdir/file.txt y; /probe report",
-    );
+    let v = b.sh("/probe write /rodir/file.txt x; /probe write /proc/sys/kernel/domainname x; \
+         /probe write /rwdir/file.txt y; /probe report");
     assert_eq!(v[0]["errno"], EROFS, "/rodir: {}", v[0]);
     assert_eq!(v[1]["errno"], EROFS, "/proc/sys: {}", v[1]);
     assert_eq!(v[2]["ok"], true, "other paths stay writable: {}", v[2]);
@@ -667,7 +695,8 @@ fn sysctls_are_set_in_the_containers_namespaces() {
     let host_forward = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap();
     let host_shmmax = std::fs::read_to_string("/proc/sys/kernel/shmmax").unwrap();
     let mut b = Bundle::new("sysctl");
-    b.config["linux"]["sysctl"] = json!({"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456789", "kernel.domainname": "via-sysctl"});
+    b.config["linux"]["sysctl"] =
+        json!({"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456789", "kernel.domainname": "via-sysctl"});
     let v = b.sh("/probe sysctl net.ipv4.ip_forward; /probe sysctl kernel.shmmax; /probe report");
     assert_eq!(v[0]["value"], "1");
     assert_eq!(v[1]["value"], "123456789");
@@ -679,7 +708,10 @@ fn sysctls_are_set_in_the_containers_namespaces() {
 
 #[test]
 fn sysctl_outside_the_containers_namespaces_fails_create() {
-    for (key, namespaces) in [("vm.swappiness", vec!["pid", "network", "ipc", "uts", "mount"]), ("net.ipv4.ip_forward", vec!["pid", "ipc", "uts", "mount"])] {
+    for (key, namespaces) in [
+        ("vm.swappiness", vec!["pid", "network", "ipc", "uts", "mount"]),
+        ("net.ipv4.ip_forward", vec!["pid", "ipc", "uts", "mount"]),
+    ] {
         let mut b = Bundle::new("sysctl-bad");
         b.set_namespaces(&namespaces);
         let mut sysctl = serde_json::Map::new();
@@ -761,7 +793,12 @@ fn rootfs_propagation_private_does_not_leak_mounts_to_the_host() {
         let out = b.run();
         let leaked = host_mounts_under(&b.rootfs());
         drop(host);
-        assert_eq!(leaked, Vec::<String>::new(), "{prop}: container mounts reached the host ({})", stderr_of(&out).trim());
+        assert_eq!(
+            leaked,
+            Vec::<String>::new(),
+            "{prop}: container mounts reached the host ({})",
+            stderr_of(&out).trim()
+        );
         assert_ok(&out, &format!("run with rootfsPropagation {prop}"));
         let r = parse_json_line(&out.stdout);
         if prop == "private" {

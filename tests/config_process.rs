@@ -42,7 +42,8 @@ fn args_program_is_looked_up_in_the_configured_path() {
 #[test]
 fn env_is_exactly_the_configured_list() {
     let mut b = Bundle::new("env");
-    let env = json!(["PATH=/bin:/sbin", "HOME=/home/x", "A=1", "WITH_SPACE=a b", "EMPTY=", "EQUALS=x=y=z", "TERM=dumb"]);
+    let env =
+        json!(["PATH=/bin:/sbin", "HOME=/home/x", "A=1", "WITH_SPACE=a b", "EMPTY=", "EQUALS=x=y=z", "TERM=dumb"]);
     b.config["process"]["env"] = env.clone();
     let r = b.report();
     assert_eq!(r["env"], env);
@@ -130,7 +131,7 @@ fn rlimit_that_cannot_be_applied_fails_create() {
         .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("CapEff:"))
-        .map(|m| u64::from_str_radix(m.trim(), 16).unwrap() & (1u64 << 24 /* CAP_SYS_RESOURCE */) != 0)
+        .map(|m| u64::from_str_radix(m.trim(), 16).unwrap() & (1u64 << 24/* CAP_SYS_RESOURCE */) != 0)
         .unwrap();
     if has_sys_resource || hard.rlim_max == libc::RLIM_INFINITY {
         eprintln!("skipped: this host may raise RLIMIT_NOFILE");
@@ -161,7 +162,10 @@ fn capabilities_root_gets_bounding_permitted_effective_inheritable() {
     });
     b.config["process"]["noNewPrivileges"] = json!(true);
     let r = b.report();
-    assert_eq!(caps_of(&r, "bounding"), sorted(&["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SYS_CHROOT"]));
+    assert_eq!(
+        caps_of(&r, "bounding"),
+        sorted(&["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SYS_CHROOT"])
+    );
     assert_eq!(caps_of(&r, "permitted"), sorted(&["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]));
     assert_eq!(caps_of(&r, "effective"), sorted(&["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"]));
     assert_eq!(caps_of(&r, "inheritable"), sorted(&["CAP_KILL", "CAP_SYS_CHROOT"]));
@@ -263,7 +267,9 @@ fn sched_from_stat(b: &mut Bundle) -> (i64, i64, i64) {
 fn scheduler_policy_and_nice() {
     // The kernel keeps nice 0 for SCHED_IDLE (its weight is fixed), so the
     // nice value is only checked where it applies.
-    for (policy, number, nice, want_nice) in [("SCHED_BATCH", 3, 7, 7), ("SCHED_OTHER", 0, 4, 4), ("SCHED_IDLE", 5, 0, 0)] {
+    for (policy, number, nice, want_nice) in
+        [("SCHED_BATCH", 3, 7, 7), ("SCHED_OTHER", 0, 4, 4), ("SCHED_IDLE", 5, 0, 0)]
+    {
         let mut b = Bundle::new("sched");
         b.config["process"]["scheduler"] = json!({"policy": policy, "nice": nice});
         let r = b.report();
@@ -367,7 +373,11 @@ fn terminal_pty_comes_through_the_console_socket() {
     let (console, pts0) = (&stats[0], &stats[1]);
     assert_eq!(console["kind"], "char", "/dev/console: {console}");
     assert_eq!(console["major"], 136, "/dev/console is a pty: {console}");
-    assert_eq!((&console["major"], &console["minor"]), (&pts0["major"], &pts0["minor"]), "/dev/console is the container's pty");
+    assert_eq!(
+        (&console["major"], &console["minor"]),
+        (&pts0["major"], &pts0["minor"]),
+        "/dev/console is the container's pty"
+    );
     b.assert_clean();
 }
 
@@ -483,7 +493,8 @@ fn hook_runs(log: &Path) -> Vec<HookRun> {
                 var: f[1].into(),
                 extra: f[2].into(),
                 netns: f[3].into(),
-                state: serde_json::from_str(f[4]).unwrap_or_else(|e| panic!("hook stdin is not JSON ({e}): {:?}", f[4])),
+                state: serde_json::from_str(f[4])
+                    .unwrap_or_else(|e| panic!("hook stdin is not JSON ({e}): {:?}", f[4])),
             }
         })
         .collect()
@@ -540,9 +551,16 @@ fn hooks_run_in_order_with_state_args_and_env() {
         assert!(r.state["ociVersion"].is_string(), "{p}: ociVersion in {}", r.state);
         let in_container = matches!(p, "createContainer" | "startContainer");
         let want_net = if in_container { &container_net } else { &host_ns("net") };
-        assert_eq!(&r.netns, want_net, "{p}: runs in the {} namespaces", if in_container { "container's" } else { "runtime's" });
+        assert_eq!(
+            &r.netns,
+            want_net,
+            "{p}: runs in the {} namespaces",
+            if in_container { "container's" } else { "runtime's" }
+        );
         match p {
-            "prestart" | "createRuntime" | "createContainer" => assert_eq!(r.state["status"], "creating", "{p}: {}", r.state),
+            "prestart" | "createRuntime" | "createContainer" => {
+                assert_eq!(r.state["status"], "creating", "{p}: {}", r.state)
+            }
             "poststart" => assert_eq!(r.state["status"], "running", "{p}: {}", r.state),
             "poststop" => assert_eq!(r.state["status"], "stopped", "{p}: {}", r.state),
             _ => {}
@@ -570,7 +588,8 @@ fn create_container_hook_runs_after_the_mounts_and_before_pivot_root() {
         r = rootfs.display(),
         log = log.display()
     );
-    b.config["hooks"] = json!({"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", script], "env": [HOOK_PATH_ENV]}]});
+    b.config["hooks"] =
+        json!({"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", script], "env": [HOOK_PATH_ENV]}]});
     let out = b.run();
     assert_ok(&out, "run with a createContainer hook");
     assert_eq!(std::fs::read_to_string(&log).unwrap_or_default().trim(), "mounted");

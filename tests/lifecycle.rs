@@ -56,7 +56,10 @@ fn delete_of_a_created_container_needs_no_force() {
     assert_ok(&b.create(), "create");
     let pid = b.state()["pid"].as_i64().unwrap();
     assert_ok(&b.berth(&["delete", &b.id]), "delete");
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists() || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap().contains(") Z"));
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap().contains(") Z")
+    );
     b.assert_clean();
 }
 

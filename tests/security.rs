@@ -73,11 +73,20 @@ fn is_berth(entry: &str) -> bool {
 }
 
 fn berth_entries(attack: &Value, key: &str) -> Vec<String> {
-    attack[key].as_array().unwrap_or_else(|| panic!("no {key} in {attack}")).iter().map(|e| e.as_str().unwrap().to_string()).filter(|e| is_berth(e)).collect()
+    attack[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key} in {attack}"))
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .filter(|e| is_berth(e))
+        .collect()
 }
 
 fn all_caps(report: &Value) -> Vec<(String, Vec<String>)> {
-    ["bounding", "effective", "permitted", "inheritable", "ambient"].iter().map(|s| (s.to_string(), caps_of(report, s))).collect()
+    ["bounding", "effective", "permitted", "inheritable", "ambient"]
+        .iter()
+        .map(|s| (s.to_string(), caps_of(report, s)))
+        .collect()
 }
 
 fn sorted(v: &[&str]) -> Vec<String> {
@@ -136,7 +145,11 @@ fn preserve_fds_passes_exactly_those_fds() {
     let r = report_with(&mut b, &["--log", &log_s, "--log-format", "json"], &["--preserve-fds", "2"], &[3, 4, 5], &[]);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3, 4], "fds: {}", r["fds"]);
     let targets = fd_targets(&r);
-    assert!(targets[3].contains("hostname") && targets[4].contains("hostname"), "fds 3, 4 are not the caller's: {}", r["fds"]);
+    assert!(
+        targets[3].contains("hostname") && targets[4].contains("hostname"),
+        "fds 3, 4 are not the caller's: {}",
+        r["fds"]
+    );
     assert!(!targets.iter().any(|t| t.contains("berth-preserve.log")), "log fd inside: {}", r["fds"]);
     b.assert_clean();
 }
@@ -151,8 +164,16 @@ fn socket_activation_passes_listen_fds() {
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3], "fds: {}", r["fds"]);
     assert!(fd_targets(&r)[3].contains("hostname"), "fd 3 is not the caller's: {}", r["fds"]);
     let env = env_of(&r);
-    assert_eq!(env.iter().filter(|e| e.starts_with("LISTEN_FDS=")).collect::<Vec<_>>(), vec!["LISTEN_FDS=1"], "env: {env:?}");
-    assert_eq!(env.iter().filter(|e| e.starts_with("LISTEN_PID=")).collect::<Vec<_>>(), vec!["LISTEN_PID=1"], "env: {env:?}");
+    assert_eq!(
+        env.iter().filter(|e| e.starts_with("LISTEN_FDS=")).collect::<Vec<_>>(),
+        vec!["LISTEN_FDS=1"],
+        "env: {env:?}"
+    );
+    assert_eq!(
+        env.iter().filter(|e| e.starts_with("LISTEN_PID=")).collect::<Vec<_>>(),
+        vec!["LISTEN_PID=1"],
+        "env: {env:?}"
+    );
     b.assert_clean();
 }
 
@@ -281,7 +302,8 @@ fn berth_binary_is_not_exposed_to_a_joined_pid_namespace_with_sys_ptrace() {
 #[test]
 fn masked_paths_refuse_a_dev_null_that_is_not_null() {
     let mut b = Bundle::new("mask-zero");
-    b.config["linux"]["devices"] = json!([{"path": "/dev/null", "type": "c", "major": 1, "minor": 5, "fileMode": 438, "uid": 0, "gid": 0}]);
+    b.config["linux"]["devices"] =
+        json!([{"path": "/dev/null", "type": "c", "major": 1, "minor": 5, "fileMode": 438, "uid": 0, "gid": 0}]);
     run_refused(&b, &["maskedPaths", "/dev/null"]);
 }
 
@@ -292,7 +314,8 @@ fn masked_paths_refuse_a_regular_file_as_dev_null() {
     std::fs::create_dir(&fake).unwrap();
     std::fs::write(fake.join("null"), "not the null device\n").unwrap();
     let mut b = b;
-    b.config["mounts"][1] = json!({"destination": "/dev", "type": "bind", "source": fake.to_str().unwrap(), "options": ["rbind"]});
+    b.config["mounts"][1] =
+        json!({"destination": "/dev", "type": "bind", "source": fake.to_str().unwrap(), "options": ["rbind"]});
     run_refused(&b, &["maskedPaths", "/dev/null"]);
     assert_eq!(std::fs::read_to_string(fake.join("null")).unwrap(), "not the null device\n");
 }
@@ -359,7 +382,8 @@ fn container_sees_only_its_own_mounts() {
             allowed.push(p.as_str().unwrap().into());
         }
     }
-    let points: Vec<String> = r["mounts"].as_array().unwrap().iter().map(|m| m["mount_point"].as_str().unwrap().to_string()).collect();
+    let points: Vec<String> =
+        r["mounts"].as_array().unwrap().iter().map(|m| m["mount_point"].as_str().unwrap().to_string()).collect();
     let foreign: Vec<&String> = points.iter().filter(|p| !allowed.contains(p)).collect();
     assert!(foreign.is_empty(), "host mounts visible in the container: {foreign:?}");
     let host_path = b.path().to_str().unwrap().to_string();
@@ -391,7 +415,8 @@ fn assert_state_dir_private(b: &Bundle) {
     assert_eq!(mode, 0o700, "state dir {} has mode {mode:o}", dir.display());
     let root_mode = std::fs::metadata(&b.root).unwrap().permissions().mode() & 0o7777;
     assert_eq!(root_mode, 0o700, "--root {} has mode {root_mode:o}", b.root.display());
-    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.contains(".tmp") && !n.ends_with('~')), "leftover temporary files: {names:?}");
     let state: Value = serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
     assert_eq!(state["id"], b.id.as_str());

@@ -57,18 +57,12 @@ pub const CAP_NAMES: [&str; 41] = [
 /// synthetic "CAP_<n>" so an unexpected capability is still visible in the
 /// output instead of silently dropped.
 pub fn cap_name(n: u32) -> String {
-    CAP_NAMES
-        .get(n as usize)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| format!("CAP_{n}"))
+    CAP_NAMES.get(n as usize).map(|s| s.to_string()).unwrap_or_else(|| format!("CAP_{n}"))
 }
 
 /// Capability names for every bit set in `mask`, in ascending order.
 pub fn decode_mask(mask: u64) -> Vec<String> {
-    (0..64)
-        .filter(|b| mask & (1u64 << b) != 0)
-        .map(cap_name)
-        .collect()
+    (0..64).filter(|b| mask & (1u64 << b) != 0).map(cap_name).collect()
 }
 
 /// Parse a mask as printed in /proc/self/status ("000001ffffffffff").
@@ -97,20 +91,11 @@ const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 /// (effective, permitted, inheritable) via capget(2).
 fn capget_sets() -> Option<(u64, u64, u64)> {
-    let mut hdr = CapHeader {
-        version: LINUX_CAPABILITY_VERSION_3,
-        pid: 0,
-    };
+    let mut hdr = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
     let mut data = [CapData::default(); 2];
     // SAFETY: hdr and data match the kernel ABI for version 3 (one header,
     // two data structs) and live for the duration of the call.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_capget,
-            &mut hdr as *mut CapHeader,
-            data.as_mut_ptr(),
-        )
-    };
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut hdr as *mut CapHeader, data.as_mut_ptr()) };
     if rc != 0 {
         return None;
     }
@@ -166,18 +151,10 @@ fn ambient_syscall() -> Option<u64> {
 /// The "caps" object of the report. `status` is /proc/self/status if it
 /// could be read; each set is null only if both sources fail.
 pub fn collect(status: Option<&str>) -> Value {
-    let from_status = |key: &str| {
-        status
-            .and_then(|s| crate::report::status_field(s, key))
-            .and_then(parse_hex_mask)
-    };
+    let from_status = |key: &str| status.and_then(|s| crate::report::status_field(s, key)).and_then(parse_hex_mask);
     let (eff, prm, inh) = match capget_sets() {
         Some((e, p, i)) => (Some(e), Some(p), Some(i)),
-        None => (
-            from_status("CapEff"),
-            from_status("CapPrm"),
-            from_status("CapInh"),
-        ),
+        None => (from_status("CapEff"), from_status("CapPrm"), from_status("CapInh")),
     };
     let bnd = bounding_syscall().or_else(|| from_status("CapBnd"));
     let amb = ambient_syscall().or_else(|| from_status("CapAmb"));

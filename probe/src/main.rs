@@ -185,18 +185,12 @@ fn parse_signal(s: &str) -> Option<libc::c_int> {
 /// default), report that raise returned so the test can tell the difference.
 fn kill_self(sig: libc::c_int) -> Value {
     // SAFETY: raise has no memory effects; an invalid signal yields EINVAL.
-    let r = if unsafe { libc::raise(sig) } == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    };
+    let r = if unsafe { libc::raise(sig) } == 0 { Ok(()) } else { Err(errno()) };
     errno_json(&r)
 }
 
 fn parse_num<T: std::str::FromStr>(s: &OsStr) -> T {
-    s.to_str()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| usage())
+    s.to_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage())
 }
 
 /// C entry point, called by glibc's startup code; see the module docs for

@@ -16,9 +16,7 @@ pub fn unescape(s: &str) -> String {
     while i < b.len() {
         let octal = b.get(i + 1..i + 4);
         if b[i] == b'\\' && octal.is_some_and(|o| o.iter().all(|c| (b'0'..=b'7').contains(c))) {
-            let v = b[i + 1..i + 4]
-                .iter()
-                .fold(0u32, |acc, c| acc * 8 + (c - b'0') as u32);
+            let v = b[i + 1..i + 4].iter().fold(0u32, |acc, c| acc * 8 + (c - b'0') as u32);
             // \4xx and above do not fit in a byte; the kernel never emits them.
             if v <= 0xff {
                 out.push(v as u8);
@@ -70,11 +68,7 @@ pub fn parse_line(line: &str) -> Option<Value> {
 
 /// All parseable lines of a mountinfo file, in kernel order.
 pub fn parse(contents: &str) -> Vec<Value> {
-    contents
-        .lines()
-        .filter(|l| !l.is_empty())
-        .filter_map(parse_line)
-        .collect()
+    contents.lines().filter(|l| !l.is_empty()).filter_map(parse_line).collect()
 }
 
 #[cfg(test)]
@@ -83,10 +77,7 @@ mod tests {
 
     #[test]
     fn parses_proc5_example() {
-        let v = parse_line(
-            "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue",
-        )
-        .unwrap();
+        let v = parse_line("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue").unwrap();
         assert_eq!(
             v,
             json!({
@@ -104,22 +95,16 @@ mod tests {
         let v = parse_line("22 1 0:21 / /proc rw,nosuid - proc proc rw").unwrap();
         assert_eq!(v["optional"], json!([]));
         assert_eq!(v["fstype"], "proc");
-        let v = parse_line(
-            "100 99 0:5 / /dev rw shared:2 master:7 propagate_from:3 - devtmpfs udev rw,size=10k",
-        )
-        .unwrap();
-        assert_eq!(
-            v["optional"],
-            json!(["shared:2", "master:7", "propagate_from:3"])
-        );
+        let v =
+            parse_line("100 99 0:5 / /dev rw shared:2 master:7 propagate_from:3 - devtmpfs udev rw,size=10k").unwrap();
+        assert_eq!(v["optional"], json!(["shared:2", "master:7", "propagate_from:3"]));
         assert_eq!(v["source"], "udev");
         assert_eq!(v["super_options"], "rw,size=10k");
     }
 
     #[test]
     fn unescapes_paths() {
-        let v = parse_line(r"40 22 0:50 /a\040b /mnt/with\040space\134x rw - tmpfs my\011src rw")
-            .unwrap();
+        let v = parse_line(r"40 22 0:50 /a\040b /mnt/with\040space\134x rw - tmpfs my\011src rw").unwrap();
         assert_eq!(v["root"], "/a b");
         assert_eq!(v["mount_point"], "/mnt/with space\\x");
         assert_eq!(v["source"], "my\tsrc");

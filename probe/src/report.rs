@@ -80,10 +80,7 @@ fn uname() -> (Value, Value) {
     if unsafe { libc::uname(&mut u) } != 0 {
         return (Value::Null, Value::Null);
     }
-    (
-        json!(c_chars_to_string(&u.nodename)),
-        json!(c_chars_to_string(&u.domainname)),
-    )
+    (json!(c_chars_to_string(&u.nodename)), json!(c_chars_to_string(&u.domainname)))
 }
 
 /// prctl getters with no arguments return their answer as the result.
@@ -119,10 +116,7 @@ const RLIMITS: [(&str, libc::__rlimit_resource_t); 16] = [
 fn rlimits() -> Value {
     let mut m = Map::new();
     for (name, res) in RLIMITS {
-        let mut rl = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
+        let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: rl is a valid, writable rlimit.
         let v = if unsafe { libc::getrlimit(res, &mut rl) } == 0 {
             json!({"soft": rl.rlim_cur, "hard": rl.rlim_max})
@@ -167,31 +161,15 @@ fn fds() -> Value {
     // SAFETY: dir is open and not used afterwards.
     unsafe { libc::closedir(dir) };
     out.sort_by_key(|(fd, _)| *fd);
-    Value::Array(
-        out.into_iter()
-            .map(|(fd, target)| json!({"fd": fd, "target": target}))
-            .collect(),
-    )
+    Value::Array(out.into_iter().map(|(fd, target)| json!({"fd": fd, "target": target})).collect())
 }
 
-const NAMESPACES: [&str; 10] = [
-    "cgroup",
-    "ipc",
-    "mnt",
-    "net",
-    "pid",
-    "pid_for_children",
-    "time",
-    "time_for_children",
-    "user",
-    "uts",
-];
+const NAMESPACES: [&str; 10] =
+    ["cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts"];
 
 fn namespaces() -> Value {
-    let m: Map<String, Value> = NAMESPACES
-        .iter()
-        .map(|ns| ((*ns).into(), json!(readlink(format!("/proc/self/ns/{ns}")))))
-        .collect();
+    let m: Map<String, Value> =
+        NAMESPACES.iter().map(|ns| ((*ns).into(), json!(readlink(format!("/proc/self/ns/{ns}"))))).collect();
     Value::Object(m)
 }
 
@@ -243,9 +221,7 @@ pub fn run() -> Value {
         Ok(v) => (v, None),
         Err(e) => (-1, Some(e)),
     };
-    let oom_score_adj = read_lossy("/proc/self/oom_score_adj")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok());
+    let oom_score_adj = read_lossy("/proc/self/oom_score_adj").ok().and_then(|s| s.trim().parse::<i64>().ok());
     // SAFETY: 0xffffffff is the documented "query only" persona value.
     let personality = unsafe { libc::personality(0xffff_ffff) };
 
@@ -257,42 +233,23 @@ pub fn run() -> Value {
     m.extend(ids());
     m.insert("groups".into(), groups());
     m.insert("umask".into(), json!(umask()));
-    m.insert(
-        "cwd".into(),
-        json!(std::env::current_dir()
-            .ok()
-            .map(|p| p.to_string_lossy().into_owned())),
-    );
+    m.insert("cwd".into(), json!(std::env::current_dir().ok().map(|p| p.to_string_lossy().into_owned())));
     m.insert("hostname".into(), hostname);
     m.insert("domainname".into(), domainname);
-    let env: Vec<String> = std::env::vars_os()
-        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
-        .collect();
+    let env: Vec<String> =
+        std::env::vars_os().map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy())).collect();
     m.insert("env".into(), json!(env));
-    let args: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     m.insert("args".into(), json!(args));
     m.insert("caps".into(), caps::collect(status.as_deref()));
-    m.insert(
-        "no_new_privs".into(),
-        json!(prctl_get(libc::PR_GET_NO_NEW_PRIVS).ok().map(|v| v != 0)),
-    );
-    m.insert(
-        "dumpable".into(),
-        json!(prctl_get(libc::PR_GET_DUMPABLE).ok()),
-    );
+    m.insert("no_new_privs".into(), json!(prctl_get(libc::PR_GET_NO_NEW_PRIVS).ok().map(|v| v != 0)));
+    m.insert("dumpable".into(), json!(prctl_get(libc::PR_GET_DUMPABLE).ok()));
     m.insert("seccomp".into(), json!(seccomp));
     m.insert("seccomp_errno".into(), json!(seccomp_errno));
     m.insert("rlimits".into(), rlimits());
     m.insert("fds".into(), fds());
     m.insert("namespaces".into(), namespaces());
-    m.insert(
-        "mounts".into(),
-        json!(read_lossy("/proc/self/mountinfo")
-            .ok()
-            .map(|s| mountinfo::parse(&s))),
-    );
+    m.insert("mounts".into(), json!(read_lossy("/proc/self/mountinfo").ok().map(|s| mountinfo::parse(&s))));
     m.insert("oom_score_adj".into(), json!(oom_score_adj));
     m.insert("sched".into(), sched());
     m.insert("ioprio".into(), ioprio());

@@ -33,9 +33,7 @@ pub fn lossy(s: &OsStr) -> String {
 /// readlink(2) as a lossy string; `None` on any error, which is how missing
 /// /proc entries are represented in the output.
 pub fn readlink(path: impl AsRef<Path>) -> Option<String> {
-    std::fs::read_link(path)
-        .ok()
-        .map(|p| p.as_os_str().to_string_lossy().into_owned())
+    std::fs::read_link(path).ok().map(|p| p.as_os_str().to_string_lossy().into_owned())
 }
 
 /// Whole-file read as lossy UTF-8. Procfs files report a size of 0, so this
@@ -47,11 +45,7 @@ pub fn read_lossy(path: impl AsRef<Path>) -> io::Result<String> {
 /// Lossy string from a fixed-size, NUL-terminated C char array such as the
 /// fields of `struct utsname`.
 pub fn c_chars_to_string(chars: &[libc::c_char]) -> String {
-    let bytes: Vec<u8> = chars
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
+    let bytes: Vec<u8> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 

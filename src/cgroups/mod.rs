@@ -49,7 +49,10 @@ pub fn parse_layout(mountinfo: &str) -> Layout {
             "cgroup" => {
                 let controllers = r[2]
                     .split(',')
-                    .filter(|o| !matches!(*o, "rw" | "ro" | "clone_children" | "xattr" | "noprefix") && !o.starts_with("release_agent="))
+                    .filter(|o| {
+                        !matches!(*o, "rw" | "ro" | "clone_children" | "xattr" | "noprefix")
+                            && !o.starts_with("release_agent=")
+                    })
                     .map(String::from)
                     .collect();
                 hierarchies.push(Hierarchy { mount_point, v2: false, controllers });
@@ -72,7 +75,8 @@ fn unescape(s: &str) -> String {
 }
 
 pub fn detect() -> Result<Layout> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read /proc/self/mountinfo: {e}"))?;
+    let text =
+        std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read /proc/self/mountinfo: {e}"))?;
     Ok(parse_layout(&text))
 }
 
@@ -119,7 +123,9 @@ pub fn create(layout: &Layout, rel: &Path) -> Result<Placement> {
 fn mkdir_all(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     for _ in 0..10 {
         match mkdir_all_once(h, base, rel, created) {
-            Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => continue,
+            Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {
+                continue
+            }
             other => return other.map_err(|e| anyhow!("linux.cgroupsPath: {e:#}")),
         }
     }
@@ -150,7 +156,8 @@ fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<Path
 /// join it until they are copied from the parent.
 fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
     for f in ["cpuset.cpus", "cpuset.mems"] {
-        let v = std::fs::read_to_string(parent.join(f)).map_err(|e| anyhow!("read {}: {e}", parent.join(f).display()))?;
+        let v =
+            std::fs::read_to_string(parent.join(f)).map_err(|e| anyhow!("read {}: {e}", parent.join(f).display()))?;
         std::fs::write(child.join(f), v.trim()).map_err(|e| anyhow!("write {}: {e}", child.join(f).display()))?;
     }
     Ok(())
@@ -167,7 +174,8 @@ pub fn join(placement: &Placement, pid: i32) -> Result<()> {
 /// Every pid in the container's cgroup (from the first hierarchy).
 pub fn pids(placement: &Placement) -> Result<Vec<i32>> {
     let Some(dir) = placement.dirs.first() else { return Ok(vec![]) };
-    let text = std::fs::read_to_string(dir.join("cgroup.procs")).map_err(|e| anyhow!("read {}/cgroup.procs: {e}", dir.display()))?;
+    let text = std::fs::read_to_string(dir.join("cgroup.procs"))
+        .map_err(|e| anyhow!("read {}/cgroup.procs: {e}", dir.display()))?;
     Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
 }
 
@@ -226,7 +234,10 @@ mod tests {
     #[test]
     fn creates_and_removes_in_a_tempdir() {
         let t = tempfile::tempdir().unwrap();
-        let layout = Layout { kind: Kind::Unified, hierarchies: vec![Hierarchy { mount_point: t.path().into(), v2: true, controllers: vec![] }] };
+        let layout = Layout {
+            kind: Kind::Unified,
+            hierarchies: vec![Hierarchy { mount_point: t.path().into(), v2: true, controllers: vec![] }],
+        };
         std::fs::create_dir(t.path().join("shared")).unwrap();
         let p = create(&layout, Path::new("shared/a/b")).unwrap();
         assert_eq!(p.created, vec![t.path().join("shared/a"), t.path().join("shared/a/b")]);

@@ -25,7 +25,16 @@ pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &Cgrou
     let flags = flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
     let target = root.open_strict(resolved, libc::O_PATH)?;
     if view.layout.kind == Kind::Unified {
-        return hierarchy(&fd_path(&target), true, "", view.dirs.first().map(|p| p.as_path()), flags, view.own_namespace, root, Some(resolved));
+        return hierarchy(
+            &fd_path(&target),
+            true,
+            "",
+            view.dirs.first().map(|p| p.as_path()),
+            flags,
+            view.own_namespace,
+            root,
+            Some(resolved),
+        );
     }
     mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), flags & !MsFlags::MS_RDONLY, Some("mode=755"))
         .map_err(|e| anyhow!("mount tmpfs for cgroups: {e}"))?;
@@ -35,7 +44,16 @@ pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &Cgrou
         let Some(name) = h.mount_point.file_name() else { continue };
         let sub = fd_path(&top).join(name);
         std::fs::create_dir(&sub).map_err(|e| anyhow!("mkdir {}: {e}", sub.display()))?;
-        hierarchy(&sub, h.v2, &h.controllers.join(","), view.dirs.get(i).map(|p| p.as_path()), flags, view.own_namespace, root, None)?;
+        hierarchy(
+            &sub,
+            h.v2,
+            &h.controllers.join(","),
+            view.dirs.get(i).map(|p| p.as_path()),
+            flags,
+            view.own_namespace,
+            root,
+            None,
+        )?;
     }
     if flags.contains(MsFlags::MS_RDONLY) {
         mount(None::<&str>, &fd_path(&top), None::<&str>, MsFlags::MS_REMOUNT | flags, Some("mode=755"))
@@ -46,7 +64,16 @@ pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &Cgrou
 
 /// One hierarchy at `at`: fresh in a cgroup namespace, else a bind of `dir`.
 #[allow(clippy::too_many_arguments)]
-fn hierarchy(at: &Path, v2: bool, controllers: &str, dir: Option<&Path>, flags: MsFlags, own_ns: bool, root: &Root, resolved: Option<&Path>) -> Result<()> {
+fn hierarchy(
+    at: &Path,
+    v2: bool,
+    controllers: &str,
+    dir: Option<&Path>,
+    flags: MsFlags,
+    own_ns: bool,
+    root: &Root,
+    resolved: Option<&Path>,
+) -> Result<()> {
     let fstype = if v2 { "cgroup2" } else { "cgroup" };
     match dir {
         Some(dir) if !own_ns => {

@@ -38,7 +38,11 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);
     }
-    let opts = CreateOptions { no_pivot: a.no_pivot, no_new_keyring: a.no_new_keyring, preserve_fds: a.preserve_fds + listen_fds };
+    let opts = CreateOptions {
+        no_pivot: a.no_pivot,
+        no_new_keyring: a.no_new_keyring,
+        preserve_fds: a.preserve_fds + listen_fds,
+    };
     let plan = spec::compile(&a.id, &a.bundle, config, opts)?;
     if plan.ns.parent_pid_join.is_some() && !protect::running_from_sealed_copy() {
         // Processes already in that pid namespace will see init before it
@@ -106,7 +110,11 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
             // The spec's lifecycle runs poststop hooks even when create fails.
             let mut doc = state.oci_json();
             doc["status"] = "stopped".into();
-            crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc.to_string());
+            crate::hooks::run_all_warn(
+                "poststop",
+                plan.hooks.poststop().as_deref().unwrap_or_default(),
+                &doc.to_string(),
+            );
             let _ = dir.remove();
             Err(e)
         }
@@ -134,7 +142,8 @@ fn console_socket(plan: &spec::LaunchPlan, path: Option<&Path>) -> Result<Option
         (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
         (false, None) => Ok(None),
         (true, Some(p)) => {
-            let s = std::os::unix::net::UnixStream::connect(p).map_err(|e| anyhow!("--console-socket {}: {e}", p.display()))?;
+            let s = std::os::unix::net::UnixStream::connect(p)
+                .map_err(|e| anyhow!("--console-socket {}: {e}", p.display()))?;
             Ok(Some(s.into()))
         }
     }
@@ -163,7 +172,8 @@ fn owner() -> String {
 }
 
 fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
-    let tmp = path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+    let tmp =
+        path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
     std::fs::write(&tmp, pid.to_string()).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))
 }

@@ -47,7 +47,11 @@ fn print_table(rows: &[Vec<String>]) {
     let cols = rows[0].len();
     let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     for r in rows {
-        let line: Vec<String> = r.iter().enumerate().map(|(i, v)| if i + 1 == cols { v.clone() } else { format!("{v:<w$}", w = widths[i]) }).collect();
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, v)| if i + 1 == cols { v.clone() } else { format!("{v:<w$}", w = widths[i]) })
+            .collect();
         println!("{}", line.join("   ").trim_end());
     }
 }

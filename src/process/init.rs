@@ -25,7 +25,10 @@
 use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::error::ExitError;
-use crate::rootfs::{devices, masks, mounts, pivot, safe_path::{Kind, Root}};
+use crate::rootfs::{
+    devices, masks, mounts, pivot,
+    safe_path::{Kind, Root},
+};
 use crate::security::{caps, process_attrs, user};
 use crate::spec::LaunchPlan;
 use anyhow::{anyhow, bail, Result};
@@ -117,7 +120,9 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     };
     mounts::mount_all(&root, &plan.mounts, &view)?;
     let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
-    let bind_nodes = plan.ns.new_user || !plan.ns.joins.is_empty() && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
+    let bind_nodes = plan.ns.new_user
+        || !plan.ns.joins.is_empty()
+            && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
     if !dev_is_bind {
         // A config mount at a default node's path wins (and maskedPaths will
         // then check that /dev/null really is the null device).
@@ -128,7 +133,8 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         devices::create(&root, &defaults, bind_nodes)?;
         devices::symlinks(&root)?;
     }
-    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes).map_err(|e| anyhow!("linux.devices: {e:#}"))?;
+    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes)
+        .map_err(|e| anyhow!("linux.devices: {e:#}"))?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
     root.resolve(&plan.exec.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
     if plan.process.terminal().unwrap_or(false) {
@@ -150,7 +156,11 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
         let mut state = ctx.hook_state.clone();
         state["pid"] = std::process::id().into();
         state["status"] = "creating".into();
-        crate::hooks::run_all("createContainer", h.create_container().as_deref().unwrap_or_default(), &state.to_string())?;
+        crate::hooks::run_all(
+            "createContainer",
+            h.create_container().as_deref().unwrap_or_default(),
+            &state.to_string(),
+        )?;
     }
     Ok(())
 }
@@ -217,7 +227,14 @@ fn enter_cwd(plan: &LaunchPlan) -> Result<()> {
 fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> anyhow::Error {
     let conn = loop {
         // SAFETY: accept4 on our listening socket; null address pointers are allowed.
-        let fd = unsafe { libc::accept4(ctx.start_listener.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+        let fd = unsafe {
+            libc::accept4(
+                ctx.start_listener.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC,
+            )
+        };
         if fd >= 0 {
             // SAFETY: a fresh fd from the kernel.
             break unsafe { OwnedFd::from_raw_fd(fd) };

@@ -64,7 +64,13 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     }
 }
 
-fn supervise(plan: &LaunchPlan, ctx: &Context, chan: &Channel, l: &mut Launched, intermediate: &mut Option<i32>) -> Result<()> {
+fn supervise(
+    plan: &LaunchPlan,
+    ctx: &Context,
+    chan: &Channel,
+    l: &mut Launched,
+    intermediate: &mut Option<i32>,
+) -> Result<()> {
     let pid = l.pid;
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
         crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
@@ -93,7 +99,11 @@ fn supervise(plan: &LaunchPlan, ctx: &Context, chan: &Channel, l: &mut Launched,
                 state["status"] = "creating".into();
                 let state = state.to_string();
                 crate::hooks::run_all("prestart", plan.hooks.prestart().as_deref().unwrap_or_default(), &state)?;
-                crate::hooks::run_all("createRuntime", plan.hooks.create_runtime().as_deref().unwrap_or_default(), &state)?;
+                crate::hooks::run_all(
+                    "createRuntime",
+                    plan.hooks.create_runtime().as_deref().unwrap_or_default(),
+                    &state,
+                )?;
                 chan.send(&ToInit::HooksDone)?;
             }
             Some(ToParent::Ready) => return Ok(()),

@@ -11,6 +11,7 @@
 //!   read-only anonymous copy, even with CAP_SYS_PTRACE;
 //! - init refuses to exec a program (or `#!` interpreter) that is the
 //!   runtime binary.
+//!
 //! The copy costs a few ms and is only paid in that joined-pid case.
 
 use anyhow::{anyhow, bail, Result};
@@ -50,10 +51,21 @@ pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
         })
         .collect::<Result<_, _>>()?;
     env.push(CString::new(format!("{REEXEC_ENV}=1"))?);
-    let argv: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
-    let envp: Vec<*const libc::c_char> = env.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let argv: Vec<*const libc::c_char> =
+        args.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let envp: Vec<*const libc::c_char> =
+        env.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     // SAFETY: argv/envp are NUL-terminated arrays of pointers into live CStrings.
-    unsafe { libc::syscall(libc::SYS_execveat, copy.as_raw_fd(), c"".as_ptr(), argv.as_ptr(), envp.as_ptr(), libc::AT_EMPTY_PATH) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            copy.as_raw_fd(),
+            c"".as_ptr(),
+            argv.as_ptr(),
+            envp.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        )
+    };
     Err(anyhow!("re-exec from sealed copy: {}", std::io::Error::last_os_error()))
 }
 
@@ -105,7 +117,7 @@ pub fn refuse_runtime_binary(program: &Path, me: Option<(u64, u64)>) -> Result<(
             return Ok(());
         }
         let line = head[2..n].split(|b| *b == b'\n').next().unwrap_or_default();
-        let interp = String::from_utf8_lossy(line).trim().split_whitespace().next().unwrap_or_default().to_string();
+        let interp = String::from_utf8_lossy(line).split_whitespace().next().unwrap_or_default().to_string();
         if interp.is_empty() {
             return Ok(());
         }

@@ -25,14 +25,14 @@ pub fn readonly_paths(paths: &[PathBuf]) -> Result<()> {
     }
     let root = Root::open(Path::new("/"))?;
     for p in paths {
-        let Some(fd) = open_existing(&root, p).map_err(|e| anyhow!("linux.readonlyPaths: {}: {e:#}", p.display()))? else {
+        let Some(fd) = open_existing(&root, p).map_err(|e| anyhow!("linux.readonlyPaths: {}: {e:#}", p.display()))?
+        else {
             continue;
         };
-        let tree = sys::open_tree_clone(fd.as_raw_fd(), true)
+        sys::open_tree_clone(fd.as_raw_fd(), true)
             .and_then(|t| sys::mount_setattr(t.as_raw_fd(), true, sys::MOUNT_ATTR_RDONLY, 0, None).map(|_| t))
             .and_then(|t| sys::move_mount(t.as_raw_fd(), fd.as_raw_fd()))
             .map_err(|e| anyhow!("linux.readonlyPaths: {}: {e}", p.display()))?;
-        let _ = tree;
     }
     Ok(())
 }
@@ -44,7 +44,8 @@ pub fn masked_paths(paths: &[PathBuf]) -> Result<()> {
     let root = Root::open(Path::new("/"))?;
     let null = verified_dev_null(&root)?;
     for p in paths {
-        let Some(fd) = open_existing(&root, p).map_err(|e| anyhow!("linux.maskedPaths: {}: {e:#}", p.display()))? else {
+        let Some(fd) = open_existing(&root, p).map_err(|e| anyhow!("linux.maskedPaths: {}: {e:#}", p.display()))?
+        else {
             continue;
         };
         let is_dir = SFlag::from_bits_truncate(fstat(&fd)?.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
@@ -59,7 +60,8 @@ pub fn masked_paths(paths: &[PathBuf]) -> Result<()> {
 /// The container's /dev/null, checked to really be the null device (char 1:3)
 /// so a container cannot make us bind something else over masked files.
 fn verified_dev_null(root: &Root) -> Result<OwnedFd> {
-    let (_, fd) = root.open_path(Path::new("/dev/null"), None).map_err(|e| anyhow!("linux.maskedPaths: /dev/null: {e:#}"))?;
+    let (_, fd) =
+        root.open_path(Path::new("/dev/null"), None).map_err(|e| anyhow!("linux.maskedPaths: /dev/null: {e:#}"))?;
     let st = fstat(&fd)?;
     let is_char = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFCHR;
     if !is_char || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3 {

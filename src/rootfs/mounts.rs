@@ -21,9 +21,8 @@ const NOT_REMOUNT: MsFlags = MsFlags::MS_BIND
 
 pub fn mount_all(root: &Root, mounts: &[MountPlan], cgroups: &CgroupView) -> Result<()> {
     for m in mounts {
-        mount_one(root, m, cgroups).map_err(|e| {
-            anyhow!("mounts[{}] ({} on /{}): {e:#}", m.index, m.typ_or_bind(), m.destination.display())
-        })?;
+        mount_one(root, m, cgroups)
+            .map_err(|e| anyhow!("mounts[{}] ({} on /{}): {e:#}", m.index, m.typ_or_bind(), m.destination.display()))?;
     }
     Ok(())
 }
@@ -60,7 +59,8 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     } else if m.typ == "cgroup" || m.typ == "cgroup2" {
         crate::cgroups::mount::mount_cgroupfs(root, &resolved, o.flags, cgroups)?;
     } else {
-        let copy_from = if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
+        let copy_from =
+            if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
         let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
         let data = (!o.data.is_empty()).then_some(o.data.as_str());
         mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), o.flags - NOT_REMOUNT, data)
@@ -160,13 +160,33 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
         match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
             SFlag::S_IFDIR => {
                 nix::sys::stat::mkdirat(to, name.as_c_str(), mode)?;
-                let sub_from = nix::fcntl::openat(from, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
-                let sub_to = nix::fcntl::openat(to, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
+                let sub_from = nix::fcntl::openat(
+                    from,
+                    name.as_c_str(),
+                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )?;
+                let sub_to = nix::fcntl::openat(
+                    to,
+                    name.as_c_str(),
+                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )?;
                 copy_tree(&sub_from, &sub_to)?;
             }
             SFlag::S_IFREG => {
-                let src = nix::fcntl::openat(from, name.as_c_str(), OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())?;
-                let dst = nix::fcntl::openat(to, name.as_c_str(), OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC, mode)?;
+                let src = nix::fcntl::openat(
+                    from,
+                    name.as_c_str(),
+                    OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )?;
+                let dst = nix::fcntl::openat(
+                    to,
+                    name.as_c_str(),
+                    OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
+                    mode,
+                )?;
                 std::io::copy(&mut std::fs::File::from(src), &mut std::fs::File::from(dst))?;
             }
             SFlag::S_IFLNK => {
@@ -176,9 +196,20 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
             }
             _ => continue, // device nodes, fifos, sockets: not copied
         }
-        fchmodat(to, name.as_c_str(), mode, FchmodatFlags::NoFollowSymlink).or_else(|e| if e == nix::errno::Errno::EOPNOTSUPP { Ok(()) } else { Err(e) })?;
-        nix::unistd::fchownat(to, name.as_c_str(), Some(st.st_uid.into()), Some(st.st_gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        fchmodat(to, name.as_c_str(), mode, FchmodatFlags::NoFollowSymlink).or_else(|e| {
+            if e == nix::errno::Errno::EOPNOTSUPP {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        nix::unistd::fchownat(
+            to,
+            name.as_c_str(),
+            Some(st.st_uid.into()),
+            Some(st.st_gid.into()),
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )?;
     }
     Ok(())
 }
-

@@ -46,23 +46,16 @@ fn parent_mount(mountinfo: &str, path: &Path) -> Option<(String, bool)> {
     best
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn finds_the_deepest_parent_mount() {
-        let info = "1 0 8:1 / / rw shared:1 - ext4 /dev/sda rw\n2 1 0:5 / /tmp rw shared:2 - tmpfs tmpfs rw\n3 1 0:6 / /tmpx rw - tmpfs tmpfs rw\n";
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmp/b/rootfs")), Some(("/tmp".into(), true)));
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/srv/rootfs")), Some(("/".into(), true)));
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmpx/r")), Some(("/tmpx".into(), false)));
-    }
-}
-
 /// pivot_root(".", ".") then detach the old root, which is stacked under the
 /// new one: no temporary directory inside the rootfs is needed.
 pub fn pivot(rootfs: &Path) -> Result<()> {
     let open_dir = |p: &Path| {
-        nix::fcntl::open(p, nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
-            .map_err(|e| anyhow!("open {}: {e}", p.display()))
+        nix::fcntl::open(
+            p,
+            nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .map_err(|e| anyhow!("open {}: {e}", p.display()))
     };
     let old_root = open_dir(Path::new("/"))?;
     let new_root = open_dir(rootfs)?;
@@ -83,7 +76,8 @@ pub fn pivot(rootfs: &Path) -> Result<()> {
 /// where pivot_root is not possible).
 pub fn move_root(rootfs: &Path) -> Result<()> {
     chdir(rootfs).map_err(|e| anyhow!("chdir {}: {e}", rootfs.display()))?;
-    mount(Some(rootfs), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>).map_err(|e| anyhow!("move rootfs to /: {e}"))?;
+    mount(Some(rootfs), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+        .map_err(|e| anyhow!("move rootfs to /: {e}"))?;
     chroot(".").map_err(|e| anyhow!("chroot: {e}"))?;
     chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
 }
@@ -93,4 +87,15 @@ pub fn chroot_into(rootfs: &Path) -> Result<()> {
     chdir(rootfs).map_err(|e| anyhow!("chdir {}: {e}", rootfs.display()))?;
     chroot(".").map_err(|e| anyhow!("chroot {}: {e}", rootfs.display()))?;
     chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_deepest_parent_mount() {
+        let info = "1 0 8:1 / / rw shared:1 - ext4 /dev/sda rw\n2 1 0:5 / /tmp rw shared:2 - tmpfs tmpfs rw\n3 1 0:6 / /tmpx rw - tmpfs tmpfs rw\n";
+        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmp/b/rootfs")), Some(("/tmp".into(), true)));
+        assert_eq!(super::parent_mount(info, std::path::Path::new("/srv/rootfs")), Some(("/".into(), true)));
+        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmpx/r")), Some(("/tmpx".into(), false)));
+    }
 }

@@ -130,8 +130,11 @@ fn make(parent: &OwnedFd, name: &OsStr, kind: Kind) -> nix::Result<()> {
         Kind::File => nix::fcntl::openat(
             parent,
             name,
-            nix::fcntl::OFlag::O_CREAT | nix::fcntl::OFlag::O_EXCL | nix::fcntl::OFlag::O_WRONLY
-                | nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NOFOLLOW,
+            nix::fcntl::OFlag::O_CREAT
+                | nix::fcntl::OFlag::O_EXCL
+                | nix::fcntl::OFlag::O_WRONLY
+                | nix::fcntl::OFlag::O_CLOEXEC
+                | nix::fcntl::OFlag::O_NOFOLLOW,
             Mode::from_bits_truncate(0o644),
         )
         .map(drop),

@@ -44,10 +44,7 @@ pub fn masks(caps: Option<&LinuxCapabilities>) -> Result<CapMasks> {
 }
 
 fn last_cap() -> u8 {
-    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(40)
 }
 
 pub fn drop_bounding(m: &CapMasks) -> Result<()> {
@@ -73,7 +70,15 @@ pub fn apply_sets(m: &CapMasks) -> Result<()> {
     for cap in 0..64u32 {
         if m.ambient & (1 << cap) != 0 {
             // SAFETY: prctl with integer arguments.
-            let r = unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, cap as libc::c_ulong, 0, 0) };
+            let r = unsafe {
+                libc::prctl(
+                    libc::PR_CAP_AMBIENT,
+                    libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                    cap as libc::c_ulong,
+                    0,
+                    0,
+                )
+            };
             if r != 0 {
                 return Err(anyhow!(
                     "process.capabilities.ambient: raise cap {cap}: {} (it must also be permitted and inheritable)",

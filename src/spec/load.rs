@@ -44,9 +44,11 @@ mod tests {
 
     #[test]
     fn names_an_unknown_capability() {
-        let e = parse(br#"{"ociVersion":"1.0.0","process":{"cwd":"/","args":["x"],"capabilities":{"bounding":["CAP_NOPE"]}}}"#)
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            br#"{"ociVersion":"1.0.0","process":{"cwd":"/","args":["x"],"capabilities":{"bounding":["CAP_NOPE"]}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("process.capabilities.bounding"), "{e}");
         assert!(e.contains("CAP_NOPE"), "{e}");
     }

@@ -6,9 +6,7 @@ use crate::rootfs::options::{self, MountOptions};
 use crate::spec::validate::ns_name;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sched::CloneFlags;
-use oci_spec::runtime::{
-    Hooks, LinuxDevice, LinuxIdMapping, LinuxNamespaceType, PosixRlimitType, Process, Spec,
-};
+use oci_spec::runtime::{Hooks, LinuxDevice, LinuxIdMapping, LinuxNamespaceType, PosixRlimitType, Process, Spec};
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 use std::path::{Component, Path, PathBuf};
@@ -251,8 +249,7 @@ pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
 fn mounts(spec: &Spec, bundle: &Path) -> Result<Vec<MountPlan>> {
     let mut out = Vec::new();
     for (i, m) in spec.mounts().as_deref().unwrap_or_default().iter().enumerate() {
-        let destination =
-            relative_destination(m.destination()).map_err(|e| anyhow!("mounts[{i}].destination: {e}"))?;
+        let destination = relative_destination(m.destination()).map_err(|e| anyhow!("mounts[{i}].destination: {e}"))?;
         let options = options::parse(m.options().as_deref().unwrap_or_default())
             .map_err(|e| anyhow!("mounts[{i}].options: {e}"))?;
         let typ = m.typ().clone().unwrap_or_default();
@@ -336,12 +333,7 @@ fn exec_plan(p: &Process) -> Result<ExecPlan> {
         .map(|(i, a)| CString::new(a.as_str()).map_err(|_| anyhow!("process.args[{i}]: contains a NUL byte")))
         .collect::<Result<Vec<_>>>()?;
     let env_list = p.env().clone().unwrap_or_default();
-    let path_var = env_list
-        .iter()
-        .rev()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or(DEFAULT_PATH)
-        .to_string();
+    let path_var = env_list.iter().rev().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH).to_string();
     let env = env_list
         .iter()
         .map(|e| CString::new(e.as_str()).map_err(|_| anyhow!("process.env: {e:?} contains a NUL byte")))

@@ -147,8 +147,13 @@ fn linux_misc(spec: &Spec) -> Result<()> {
     let new = |t: LinuxNamespaceType| ns.iter().any(|n| n.typ() == t);
     if let Some(sysctl) = linux.sysctl() {
         for key in sysctl.keys() {
-            sysctl_allowed(key, new(LinuxNamespaceType::Network), new(LinuxNamespaceType::Ipc), new(LinuxNamespaceType::Uts))
-                .map_err(|why| anyhow::anyhow!("linux.sysctl: {key:?} {why}"))?;
+            sysctl_allowed(
+                key,
+                new(LinuxNamespaceType::Network),
+                new(LinuxNamespaceType::Ipc),
+                new(LinuxNamespaceType::Uts),
+            )
+            .map_err(|why| anyhow::anyhow!("linux.sysctl: {key:?} {why}"))?;
         }
     }
     for (i, dev) in linux.devices().as_deref().unwrap_or_default().iter().enumerate() {
@@ -167,8 +172,14 @@ fn linux_misc(spec: &Spec) -> Result<()> {
 /// Which sysctls a container may set: only those namespaced by a namespace it owns.
 fn sysctl_allowed(key: &str, netns: bool, ipcns: bool, utsns: bool) -> std::result::Result<(), &'static str> {
     const IPC: &[&str] = &[
-        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
-        "kernel.shmmni", "kernel.shm_rmid_forced",
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
     ];
     if IPC.contains(&key) || key.starts_with("fs.mqueue.") {
         return if ipcns { Ok(()) } else { Err("needs a new ipc namespace") };

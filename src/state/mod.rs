@@ -129,7 +129,13 @@ impl ContainerDir {
         if !path.join(STATE_FILE).exists() && !path.is_dir() {
             bail!("container {id:?}: container does not exist");
         }
-        Self::lock(path).map_err(|e| if !root.join(id).exists() { anyhow!("container {id:?}: container does not exist") } else { e })
+        Self::lock(path).map_err(|e| {
+            if !root.join(id).exists() {
+                anyhow!("container {id:?}: container does not exist")
+            } else {
+                e
+            }
+        })
     }
 
     fn lock(path: PathBuf) -> Result<ContainerDir> {

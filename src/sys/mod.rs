@@ -55,15 +55,20 @@ pub fn clone_process(flags: u64, cgroup_fd: Option<RawFd>) -> std::io::Result<Fo
     // SAFETY: clone3 with a null stack behaves like fork: the child continues on
     // a copy of our stack. `args` and `pidfd` outlive the call. berth has no other
     // threads, so no lock can be held by a thread that does not exist in the child.
-    let ret = unsafe {
-        libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>())
-    };
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>()) };
     let ret = match errno_result(ret) {
         Err(e) if e.raw_os_error() == Some(libc::ENOSYS) && cgroup_fd.is_none() => {
             // Pre-5.3 kernel: plain clone, no pidfd, no time namespace.
             // SAFETY: as above; clone with a null stack is fork with flags.
             let r = unsafe {
-                libc::syscall(libc::SYS_clone, (flags as libc::c_ulong) | libc::SIGCHLD as libc::c_ulong, 0usize, 0usize, 0usize, 0usize)
+                libc::syscall(
+                    libc::SYS_clone,
+                    (flags as libc::c_ulong) | libc::SIGCHLD as libc::c_ulong,
+                    0usize,
+                    0usize,
+                    0usize,
+                    0usize,
+                )
             };
             return errno_result(r).map(|pid| match pid {
                 0 => Forked::Child,
@@ -123,8 +128,10 @@ pub fn openat2(dirfd: RawFd, path: &Path, flags: i32, mode: u32, resolve: u64) -
 /// nothing the runtime opened survives into the container process.
 pub fn cloexec_from(first: u32) -> std::io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    errno_result(unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, 4u32 /* CLOSE_RANGE_CLOEXEC */) })
-        .map(|_| ())
+    errno_result(unsafe {
+        libc::syscall(libc::SYS_close_range, first, u32::MAX, 4u32 /* CLOSE_RANGE_CLOEXEC */)
+    })
+    .map(|_| ())
 }
 
 #[repr(C)]
@@ -153,7 +160,14 @@ pub fn mount_setattr(fd: RawFd, recursive: bool, set: u64, clr: u64, userns_fd: 
     let flags = libc::AT_EMPTY_PATH as u32 | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
     // SAFETY: empty path string and a valid attr struct of the declared size.
     errno_result(unsafe {
-        libc::syscall(libc::SYS_mount_setattr, fd, c"".as_ptr(), flags, &mut attr as *mut MountAttr, std::mem::size_of::<MountAttr>())
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd,
+            c"".as_ptr(),
+            flags,
+            &mut attr as *mut MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
     })
     .map(|_| ())
 }
@@ -176,7 +190,14 @@ pub fn move_mount(from: RawFd, to: RawFd) -> std::io::Result<()> {
     const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
     // SAFETY: empty path strings and integer flags.
     errno_result(unsafe {
-        libc::syscall(libc::SYS_move_mount, from, c"".as_ptr(), to, c"".as_ptr(), MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+        libc::syscall(
+            libc::SYS_move_mount,
+            from,
+            c"".as_ptr(),
+            to,
+            c"".as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+        )
     })
     .map(|_| ())
 }
@@ -184,7 +205,10 @@ pub fn move_mount(from: RawFd, to: RawFd) -> std::io::Result<()> {
 pub fn ioprio_set(class: u32, prio: u32) -> std::io::Result<()> {
     let value = (class << 13) | prio;
     // SAFETY: plain syscall; who = 0 means the calling process.
-    errno_result(unsafe { libc::syscall(libc::SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, value) }).map(|_| ())
+    errno_result(unsafe {
+        libc::syscall(libc::SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, value)
+    })
+    .map(|_| ())
 }
 
 /// Joins a fresh session keyring named after the container, so containers do
@@ -192,7 +216,10 @@ pub fn ioprio_set(class: u32, prio: u32) -> std::io::Result<()> {
 pub fn join_session_keyring(name: &str) -> std::io::Result<()> {
     let c = CString::new(name).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: KEYCTL_JOIN_SESSION_KEYRING takes a NUL-terminated name we own.
-    errno_result(unsafe { libc::syscall(libc::SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c.as_ptr()) }).map(|_| ())
+    errno_result(unsafe {
+        libc::syscall(libc::SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, c.as_ptr())
+    })
+    .map(|_| ())
 }
 
 /// TIOCGPTPEER: opens the pty slave of `master` without going through a path
@@ -216,7 +243,8 @@ pub fn cstr(path: &Path) -> std::io::Result<CString> {
 /// Process start time (clock ticks since boot, field 22 of /proc/PID/stat) and
 /// whether it is a zombie: with the pid it identifies a process across pid reuse.
 pub fn proc_start_time(pid: i32) -> Result<(u64, bool)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("read /proc/{pid}/stat"))?;
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("read /proc/{pid}/stat"))?;
     // The command name may contain spaces and parens: fields start after the last ')'.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).context("malformed /proc/PID/stat")?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -242,11 +270,23 @@ pub fn empty_ro_tmpfs() -> std::io::Result<OwnedFd> {
     })?;
     // SAFETY: CMD_CREATE takes no key or value.
     errno_result(unsafe {
-        libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_CMD_CREATE, std::ptr::null::<u8>(), std::ptr::null::<u8>(), 0)
+        libc::syscall(
+            libc::SYS_fsconfig,
+            fs.as_raw_fd(),
+            FSCONFIG_CMD_CREATE,
+            std::ptr::null::<u8>(),
+            std::ptr::null::<u8>(),
+            0,
+        )
     })?;
     // SAFETY: integer arguments on our own fs context fd.
     let m = errno_result(unsafe {
-        libc::syscall(libc::SYS_fsmount, fs.as_raw_fd(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+        libc::syscall(
+            libc::SYS_fsmount,
+            fs.as_raw_fd(),
+            FSMOUNT_CLOEXEC,
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+        )
     })?;
     // SAFETY: a fresh mount fd from the kernel.
     Ok(unsafe { OwnedFd::from_raw_fd(m as RawFd) })
@@ -325,7 +365,8 @@ pub fn reset_signals() {
 /// (tree) at `path`, ready for mount_setattr and move_mount.
 pub fn open_tree_path(path: &Path, recursive: bool) -> std::io::Result<OwnedFd> {
     let c = cstr(path)?;
-    let flags = 1 /* OPEN_TREE_CLONE */ | libc::O_CLOEXEC as u32 | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
+    let flags =
+        1 /* OPEN_TREE_CLONE */ | libc::O_CLOEXEC as u32 | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
     // SAFETY: a NUL-terminated path we own, integer flags.
     let r = errno_result(unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) })?;
     // SAFETY: a fresh fd from the kernel.

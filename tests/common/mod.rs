@@ -204,7 +204,8 @@ pub fn assert_one_line_error(out: &Output) -> String {
 }
 
 pub fn caps_of(report: &Value, set: &str) -> Vec<String> {
-    let mut v: Vec<String> = report["caps"][set].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let mut v: Vec<String> =
+        report["caps"][set].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     v.sort();
     v
 }
@@ -287,7 +288,9 @@ impl Drop for KillOnDrop {
         use std::os::fd::AsRawFd;
         if let Some(fd) = &self.0 {
             // SAFETY: pidfd_send_signal on a pidfd we own.
-            unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), libc::SIGKILL, std::ptr::null::<u8>(), 0) };
+            unsafe {
+                libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), libc::SIGKILL, std::ptr::null::<u8>(), 0)
+            };
             // The pidfd becomes readable once the process has exited: wait, so
             // its cgroup can be removed right after.
             let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
