@@ -23,6 +23,7 @@ demo: build rootfs
 
 # Unit tests need no root; integration tests (tests/) run real containers as root.
 test: rootfs
+	@if $(CARGO) clippy --version >/dev/null 2>&1; then $(MAKE) --no-print-directory lint; fi
 	$(CARGO) test --workspace --no-fail-fast -- --test-threads=4
 
 unit:

@@ -217,3 +217,40 @@ fn concurrent_containers_under_the_default_cgroup_parent() {
         h.join().unwrap();
     }
 }
+
+/// `--no-pivot` moves the rootfs over / and chroots (for ramfs roots).
+#[test]
+fn no_pivot_runs_the_container_too() {
+    let mut b = Bundle::new("nopivot");
+    b.args(&["/probe", "report"]);
+    let bundle = b.path().to_str().unwrap().to_string();
+    let out = b.berth(&["run", "--no-pivot", "--bundle", &bundle, &b.id]);
+    assert_ok(&out, "run --no-pivot");
+    let r = parse_json_line(&out.stdout);
+    assert_eq!(r["pid"], 1);
+    assert!(mount_at(&r, "/proc").is_some());
+    b.assert_clean();
+}
+
+/// Each container joins a fresh session keyring named after it, unless
+/// --no-new-keyring (then it keeps the caller's).
+#[test]
+fn session_keyring_per_container() {
+    let has_own_keyring = |extra: &[&str]| {
+        let mut b = Bundle::new("keyring");
+        // The base config masks /proc/keys; this test needs to read it.
+        b.config["linux"]["maskedPaths"] = serde_json::json!([]);
+        b.args(&["/probe", "read", "/proc/keys"]);
+        let bundle = b.path().to_str().unwrap().to_string();
+        let mut args = vec!["run", "--bundle", &bundle];
+        args.extend_from_slice(extra);
+        args.push(&b.id);
+        let out = b.berth(&args);
+        assert_ok(&out, "run");
+        b.assert_clean();
+        let keys = parse_json_line(&out.stdout)["data"].as_str().unwrap_or_default().to_string();
+        keys.lines().any(|l| l.contains(" keyring ") && l.contains(&format!(" {}: ", b.id)))
+    };
+    assert!(has_own_keyring(&[]), "no session keyring named after the container");
+    assert!(!has_own_keyring(&["--no-new-keyring"]), "--no-new-keyring still made a keyring");
+}
