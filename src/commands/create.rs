@@ -50,6 +50,15 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
         protect::reexec_from_sealed_copy()?;
     }
     let layout = cgroups::detect()?;
+    crate::logging::debug(&format!(
+        "create {}: rootfs {}, clone flags {:?}, joins {}, unshare {:?}, cgroup layout {:?}",
+        a.id,
+        plan.rootfs.display(),
+        plan.ns.clone_flags,
+        plan.ns.joins.len(),
+        plan.ns.unshare_flags,
+        layout.kind
+    ));
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
     let console = match console {
@@ -89,6 +98,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
             hook_state: state.oci_json(),
         };
         let launched = launch::launch(&plan, &ctx)?;
+        crate::logging::debug(&format!("create {}: init pid {} ready", a.id, launched.pid));
         let (start, _) = crate::sys::proc_start_time(launched.pid)?;
         state.pid = launched.pid;
         state.pid_start = start;
