@@ -622,3 +622,26 @@ fn delete_force_of_a_container_still_creating() {
     std::fs::write(&path, serde_json::to_vec(&st).unwrap()).unwrap();
     delete_force_cleans(&b);
 }
+
+/// Labels this host cannot apply are refused, not silently dropped.
+#[test]
+fn apparmor_and_selinux_labels_on_a_host_without_them() {
+    for (field, set) in [
+        (
+            "process.apparmorProfile",
+            &(|c: &mut Value| c["process"]["apparmorProfile"] = json!("my-profile")) as &dyn Fn(&mut Value),
+        ),
+        ("process.selinuxLabel", &|c: &mut Value| {
+            c["process"]["selinuxLabel"] = json!("system_u:system_r:container_t:s0")
+        }),
+        ("linux.mountLabel", &|c: &mut Value| {
+            c["linux"]["mountLabel"] = json!("system_u:object_r:container_file_t:s0")
+        }),
+    ] {
+        let mut b = Bundle::new("labels");
+        set(&mut b.config);
+        let err = assert_one_line_error(&b.run());
+        assert!(err.contains(field), "{field}: {err}");
+        b.assert_clean();
+    }
+}

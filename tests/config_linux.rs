@@ -184,6 +184,36 @@ fn namespace_paths_join_another_containers_namespaces() {
     a.assert_clean();
 }
 
+/// A hostname in the config is set inside a joined uts namespace too
+/// (runtime-tools' linux_ns_path; runc does the same).
+#[test]
+fn hostname_is_set_in_a_joined_uts_namespace() {
+    let mut a = Bundle::new("uts-owner");
+    a.args(&["/probe", "sleep", "30"]);
+    assert_ok(&a.create_detached(), "create the namespace owner");
+    let apid = a.host_pid().to_string();
+    let mut b = Bundle::new("uts-join");
+    b.set_namespaces(&["pid", "mount"]);
+    b.push_namespace(json!({"type": "uts", "path": format!("/proc/{apid}/ns/uts")}));
+    b.config["hostname"] = json!("joined-name");
+    let r = b.report();
+    assert_eq!(ns(&r, "uts"), ns_inode(&apid, "uts"));
+    assert_eq!(r["hostname"], "joined-name");
+    b.assert_clean();
+    assert_ok(&a.delete_container(true), "delete the owner");
+    a.assert_clean();
+}
+
+#[test]
+fn hostname_without_any_uts_namespace_is_refused() {
+    let mut b = Bundle::new("uts-none");
+    b.set_namespaces(&["pid", "mount"]);
+    b.config["hostname"] = json!("x");
+    let err = assert_one_line_error(&b.run());
+    assert!(err.contains("hostname") && err.contains("uts"), "{err}");
+    b.assert_clean();
+}
+
 #[test]
 fn namespace_path_joins_a_bind_mounted_network_namespace() {
     let mut b = Bundle::new("ns-netfile");
@@ -752,6 +782,15 @@ fn cgroups_path_is_used_in_every_hierarchy() {
 
 fn root_optional(r: &Value) -> Vec<String> {
     optional_of(mount_at(r, "/").expect("a / mount"))
+}
+
+#[test]
+fn rootfs_propagation_unbindable() {
+    let mut b = Bundle::new("rprop-unbindable");
+    b.config["linux"]["rootfsPropagation"] = json!("unbindable");
+    let r = b.report();
+    assert!(root_optional(&r).iter().any(|o| o == "unbindable"), "{:?}", root_optional(&r));
+    b.assert_clean();
 }
 
 #[test]

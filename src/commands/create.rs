@@ -118,13 +118,8 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
             }
             cgroups::remove(&state.cgroups);
             // The spec's lifecycle runs poststop hooks even when create fails.
-            let mut doc = state.oci_json();
-            doc["status"] = "stopped".into();
-            crate::hooks::run_all_warn(
-                "poststop",
-                plan.hooks.poststop().as_deref().unwrap_or_default(),
-                &doc.to_string(),
-            );
+            let doc = state.hook_json(Status::Stopped).to_string();
+            crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc);
             let _ = dir.remove();
             Err(e)
         }

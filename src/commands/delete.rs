@@ -36,9 +36,7 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
     kill_and_wait(state);
     crate::cgroups::remove(&state.cgroups);
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststop().clone()) {
-        let mut doc = state.oci_json();
-        doc["status"] = "stopped".into();
-        crate::hooks::run_all_warn("poststop", &hooks, &doc.to_string());
+        crate::hooks::run_all_warn("poststop", &hooks, &state.hook_json(Status::Stopped).to_string());
     }
     dir.remove()
 }

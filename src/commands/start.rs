@@ -33,7 +33,7 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<()> {
     state.status = Status::Running;
     dir.save(&state)?;
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststart().clone()) {
-        crate::hooks::run_all_warn("poststart", &hooks, &state.oci_json().to_string());
+        crate::hooks::run_all_warn("poststart", &hooks, &state.hook_json(Status::Running).to_string());
     }
     Ok(())
 }

@@ -10,8 +10,9 @@ use std::path::Path;
 /// pivot_root requires.
 pub fn prepare(rootfs: &Path, propagation: Option<MsFlags>) -> Result<()> {
     let flags = match propagation {
-        // Shared propagation would make pivot_root fail; it is applied after it.
-        Some(p) if !p.contains(MsFlags::MS_SHARED) => p,
+        // Shared propagation would make pivot_root fail, and an unbindable /
+        // cannot be bound onto itself: both are applied after pivot_root.
+        Some(p) if !p.intersects(MsFlags::MS_SHARED | MsFlags::MS_UNBINDABLE) => p,
         _ => MsFlags::MS_SLAVE | MsFlags::MS_REC,
     };
     mount(None::<&str>, "/", None::<&str>, flags, None::<&str>).map_err(|e| anyhow!("set propagation of /: {e}"))?;

@@ -12,6 +12,7 @@ pub fn validate(spec: &Spec, bundle: &Path) -> Result<()> {
     process(spec)?;
     namespaces(spec)?;
     hooks(spec)?;
+    security_labels(spec)?;
     linux_misc(spec)?;
     Ok(())
 }
@@ -97,11 +98,16 @@ fn namespaces(spec: &Spec) -> Result<()> {
     if (maps || gmaps) && !new(LinuxNamespaceType::User) {
         bail!("linux.uidMappings: mappings given without a new user namespace");
     }
-    if spec.hostname().as_ref().is_some_and(|h| !h.is_empty()) && !new(LinuxNamespaceType::Uts) {
-        bail!("hostname: setting it needs a new uts namespace");
+    // A joined uts namespace is the container's own too: the name is set there.
+    if let Some(h) = spec.hostname().as_ref().filter(|h| !h.is_empty()) {
+        if !has(LinuxNamespaceType::Uts) {
+            bail!("hostname: {h:?} needs a uts namespace of the container's own");
+        }
     }
-    if spec.domainname().as_ref().is_some_and(|h| !h.is_empty()) && !new(LinuxNamespaceType::Uts) {
-        bail!("domainname: setting it needs a new uts namespace");
+    if let Some(d) = spec.domainname().as_ref().filter(|h| !h.is_empty()) {
+        if !has(LinuxNamespaceType::Uts) {
+            bail!("domainname: {d:?} needs a uts namespace of the container's own");
+        }
     }
     if linux.is_some_and(|l| l.time_offsets().is_some()) && !new(LinuxNamespaceType::Time) {
         bail!("linux.timeOffsets: offsets need a new time namespace");
@@ -113,6 +119,29 @@ fn namespaces(spec: &Spec) -> Result<()> {
         });
         if masks {
             bail!("linux.maskedPaths/readonlyPaths: need a mount namespace (they would change the host)");
+        }
+    }
+    Ok(())
+}
+
+/// Security labels the host cannot apply are errors, never silently dropped.
+fn security_labels(spec: &Spec) -> Result<()> {
+    let apparmor = spec.process().as_ref().and_then(|p| p.apparmor_profile().clone()).filter(|s| !s.is_empty());
+    if let Some(profile) = apparmor {
+        let on = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y");
+        if !on {
+            bail!("process.apparmorProfile: {profile:?} given but AppArmor is not enabled on this host");
+        }
+        bail!("process.apparmorProfile: {profile:?}: AppArmor profiles are not supported yet");
+    }
+    let selinux = spec.process().as_ref().and_then(|p| p.selinux_label().clone()).filter(|s| !s.is_empty());
+    let mount_label = spec.linux().as_ref().and_then(|l| l.mount_label().clone()).filter(|s| !s.is_empty());
+    for (field, label) in [("process.selinuxLabel", selinux), ("linux.mountLabel", mount_label)] {
+        if let Some(label) = label {
+            if !std::path::Path::new("/sys/fs/selinux/enforce").exists() {
+                bail!("{field}: {label:?} given but SELinux is not enabled on this host");
+            }
+            bail!("{field}: {label:?}: SELinux labels are not supported yet");
         }
     }
     Ok(())

@@ -81,10 +81,21 @@ impl State {
             && matches!(crate::sys::proc_start_time(self.pid), Ok((start, zombie)) if start == self.pid_start && !zombie)
     }
 
-    /// The OCI state document, as `state` prints and hooks read on stdin.
+    /// The OCI state document, as `state` prints it (pid 0 once stopped, as
+    /// runc shows it).
     pub fn oci_json(&self) -> serde_json::Value {
         let status = self.status();
         let pid = if status == Status::Stopped { 0 } else { self.pid };
+        self.document(status, pid)
+    }
+
+    /// The state a hook reads on stdin: the phase's own status and the real
+    /// pid even when the process has already exited (poststart of `true`).
+    pub fn hook_json(&self, status: Status) -> serde_json::Value {
+        self.document(status, self.pid)
+    }
+
+    fn document(&self, status: Status, pid: i32) -> serde_json::Value {
         serde_json::json!({
             "ociVersion": self.oci_version,
             "id": self.id,
