@@ -40,6 +40,7 @@ commands:
   open PATH r|w|rw|path  attempt an open with that access mode
   sysctl NAME            read /proc/sys/<NAME with dots as slashes>
   sleep SECS             sleep, no output
+  alloc MIB              allocate and touch MIB MiB, then report how many
   exit N                 exit with status N, no output
   kill-self SIG          raise SIG (number or name, e.g. 15, TERM, SIGTERM)
   exe-attack SECS [STOP] try to open other processes' /proc/PID/exe for writing";
@@ -214,6 +215,15 @@ fn run() {
         ("write", [_, p, d]) => write(p, d),
         ("open", [_, p, m]) => open(p, m.to_str().unwrap_or("")),
         ("sysctl", [_, n]) => sysctl(&lossy(n)),
+        ("alloc", [_, s]) => {
+            let mib: usize = parse_num(s);
+            // Touch every page so the memory is really charged to our cgroup.
+            let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(mib);
+            for _ in 0..mib {
+                chunks.push(vec![1u8; 1 << 20]);
+            }
+            serde_json::json!({"allocated": chunks.len()})
+        }
         ("sleep", [_, s]) => {
             let secs: f64 = parse_num(s);
             if !(secs.is_finite() && secs >= 0.0) {

@@ -1,12 +1,13 @@
-//! Where a container's cgroups live and how its process gets into them.
-//! (Resource controllers are filled in by the cgroups issue.)
+//! Where a container's cgroups live, their limits, and how its process gets
+//! into them.
 //!
 //! Paths always resolve from each hierarchy's root, never from the caller's
 //! own cgroup: the caller's cgroup belongs to whoever started us.
 
 pub mod mount;
+pub mod resources;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +170,88 @@ pub fn join(placement: &Placement, pid: i32) -> Result<()> {
         std::fs::write(&f, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", f.display()))?;
     }
     Ok(())
+}
+
+/// Writes the container's limits, before its process joins. Each controller
+/// goes where the host has it: a v1 hierarchy, else the v2 tree (hybrid hosts
+/// keep some controllers only there). A controller the host lacks is an error.
+pub fn apply(layout: &Layout, placement: &Placement, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
+    use resources::{controller_writes, device_writes, Version};
+    let r = r.cloned().unwrap_or_default();
+    let v1_dir = |c: &str| {
+        layout.hierarchies.iter().zip(&placement.dirs).find(|(h, _)| !h.v2 && h.controllers.iter().any(|x| x == c))
+    };
+    let v2 = layout.hierarchies.iter().zip(&placement.dirs).find(|(h, _)| h.v2);
+    let rules = r.devices().clone().unwrap_or_default();
+    match v1_dir("devices") {
+        Some((_, dir)) => write_all(dir, &device_writes(&rules)?)?,
+        None => crate::logging::debug("no v1 devices controller: device rules are not enforced on cgroup v2 yet"),
+    }
+    for (controller, field) in resources::wanted(&r) {
+        if let Some((_, dir)) = v1_dir(controller) {
+            write_all(dir, &controller_writes(&r, controller, Version::V1)?)?;
+            continue;
+        }
+        let v2_name = if controller == "blkio" { "io" } else { controller };
+        match v2 {
+            Some((h, dir)) if v2_has(&h.mount_point, v2_name) => {
+                enable_v2(&h.mount_point, dir, v2_name)?;
+                write_all(dir, &controller_writes(&r, v2_name, Version::V2)?)?;
+            }
+            _ => bail!("{field}: the {controller} controller is not available on this host"),
+        }
+    }
+    if let Some(unified) = r.unified().as_ref().filter(|u| !u.is_empty()) {
+        let Some((h, dir)) = v2 else { bail!("linux.resources.unified: this host has no cgroup v2 hierarchy") };
+        for (key, value) in unified {
+            if key.contains('/') || !dir.join(key).exists() {
+                bail!("linux.resources.unified: {key:?} is not a cgroup v2 file here");
+            }
+            if let Some((controller, _)) = key.split_once('.') {
+                if v2_has(&h.mount_point, controller) {
+                    enable_v2(&h.mount_point, dir, controller)?;
+                }
+            }
+            write_one(dir, key, value, "linux.resources.unified")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
+    writes.iter().try_for_each(|w| write_one(dir, &w.file, &w.value, w.field))
+}
+
+fn write_one(dir: &Path, file: &str, value: &str, field: &str) -> Result<()> {
+    let path = dir.join(file);
+    std::fs::write(&path, value).map_err(|e| anyhow!("{field}: write {value:?} to {}: {e}", path.display()))
+}
+
+fn v2_has(mount_point: &Path, controller: &str) -> bool {
+    std::fs::read_to_string(mount_point.join("cgroup.controllers"))
+        .is_ok_and(|s| s.split_whitespace().any(|c| c == controller))
+}
+
+/// A v2 controller is usable in a cgroup only when every ancestor enables it
+/// for its children.
+fn enable_v2(mount_point: &Path, dir: &Path, controller: &str) -> Result<()> {
+    let Ok(rel) = dir.strip_prefix(mount_point) else { return Ok(()) };
+    let mut cur = mount_point.to_path_buf();
+    for c in rel.parent().into_iter().flat_map(|p| p.components()) {
+        enable_in(&cur, controller)?;
+        cur.push(c);
+    }
+    enable_in(&cur, controller)
+}
+
+fn enable_in(dir: &Path, controller: &str) -> Result<()> {
+    let file = dir.join("cgroup.subtree_control");
+    let current = std::fs::read_to_string(&file).unwrap_or_default();
+    if current.split_whitespace().any(|c| c == controller) {
+        return Ok(());
+    }
+    std::fs::write(&file, format!("+{controller}"))
+        .map_err(|e| anyhow!("enable {controller} in {}: {e}", file.display()))
 }
 
 /// Every pid in the container's cgroup (from the first hierarchy).

@@ -87,6 +87,8 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
         dir.save(&state)?;
         state.cgroups = cgroups::create(&layout, &rel)?;
         dir.save(&state)?;
+        let resources = plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+        cgroups::apply(&layout, &state.cgroups, resources)?;
         let ctx = Context {
             lock_fd: dir.lock_fd(),
             start_listener: start_listener(&dir)?,

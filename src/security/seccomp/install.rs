@@ -1,0 +1,42 @@
+//! Attaching a compiled program to the calling thread.
+
+use super::kernel::FLAG_NEW_LISTENER;
+use super::{sys, Program};
+use anyhow::{bail, Result};
+use std::os::fd::{FromRawFd, OwnedFd};
+
+/// Attaches `p` to the calling thread with seccomp(2) and returns the
+/// listener fd when the program has SCMP_ACT_NOTIFY rules.
+///
+/// The kernel accepts a filter only from a thread with no_new_privs set or
+/// with CAP_SYS_ADMIN in its user namespace. runc's order therefore is:
+/// with `process.noNewPrivileges`, set it and install as late as possible,
+/// just before exec; without it, install while still holding CAP_SYS_ADMIN,
+/// before capabilities are dropped. Once installed, the filter applies to
+/// every later syscall of this process, berth's own included.
+///
+/// Allocates nothing on success, so it may run in a child of a threaded
+/// process.
+pub fn install(p: &Program) -> Result<Option<OwnedFd>> {
+    let mut flags = p.flags;
+    if p.wants_listener {
+        flags |= FLAG_NEW_LISTENER;
+    }
+    let ret = match sys::set_mode_filter(flags, &p.filter) {
+        Ok(ret) => ret,
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
+            bail!("seccomp: installing the filter: {e} (needs no_new_privs or CAP_SYS_ADMIN)")
+        }
+        Err(e) => bail!("seccomp: installing the filter ({} instructions, flags {flags:#x}): {e}", p.filter.len()),
+    };
+    if p.wants_listener {
+        let fd = i32::try_from(ret).expect("the kernel returns an fd as an int");
+        // SAFETY: with NEW_LISTENER, a successful seccomp(2) returns a new fd
+        // that nothing else in this process knows of, so it is ours to own.
+        return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+    }
+    if ret > 0 {
+        bail!("seccomp: SECCOMP_FILTER_FLAG_TSYNC: thread {ret} could not be synchronised");
+    }
+    Ok(None)
+}
