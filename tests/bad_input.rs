@@ -645,3 +645,19 @@ fn apparmor_and_selinux_labels_on_a_host_without_them() {
         b.assert_clean();
     }
 }
+
+/// Fields berth cannot honour yet are refused, never silently ignored.
+#[test]
+fn unsupported_linux_fields_are_refused() {
+    for (key, value, field) in [
+        ("intelRdt", json!({"closID": "x"}), "linux.intelRdt"),
+        ("netDevices", json!({"eth9": {"name": "eth0"}}), "linux.netDevices"),
+        ("memoryPolicy", json!({"mode": "MPOL_BIND", "nodes": "0-9999"}), "linux.memoryPolicy.nodes"),
+    ] {
+        let mut b = Bundle::new("unsupported");
+        b.config["linux"][key] = value;
+        let err = assert_one_line_error(&b.run());
+        assert!(err.contains(field), "{field}: {err}");
+        b.assert_clean();
+    }
+}

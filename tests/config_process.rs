@@ -680,3 +680,24 @@ fn hook_exceeding_its_timeout_is_killed_and_fails_create() {
     assert!(!alive, "the hook {hook_pid} is still running");
     b.assert_clean();
 }
+
+#[test]
+fn exec_cpu_affinity_final_is_in_force_at_exec() {
+    let mut b = Bundle::new("affinity");
+    b.config["process"]["execCPUAffinity"] = json!({"initial": "0-1", "final": "1"});
+    let v = b.probe(&["read", "/proc/self/status"]);
+    let status = v["data"].as_str().unwrap();
+    let line = status.lines().find(|l| l.starts_with("Cpus_allowed_list:")).unwrap();
+    assert_eq!(line.split_whitespace().nth(1), Some("1"), "{line}");
+    b.assert_clean();
+}
+
+#[test]
+fn memory_policy_is_set_before_exec() {
+    let mut b = Bundle::new("mempolicy");
+    b.config["linux"]["memoryPolicy"] = json!({"mode": "MPOL_BIND", "nodes": "0"});
+    let v = b.probe(&["read", "/proc/self/numa_maps"]);
+    let maps = v["data"].as_str().unwrap_or_default();
+    assert!(maps.lines().any(|l| l.contains(" bind:0")), "{maps}");
+    b.assert_clean();
+}

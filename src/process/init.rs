@@ -14,13 +14,13 @@
 //!  8. sysctl, before readonlyPaths makes /proc/sys read-only
 //!  9. readonlyPaths, maskedPaths, read-only root, rootfs propagation
 //! 10. hostname, domainname
-//! 11. rlimits, scheduler, I/O priority, keyring: still privileged
+//! 11. rlimits, scheduler, I/O priority, memory policy, keyring: still privileged
 //! 12. bounding set, user switch, capability sets, cwd (as the user)
 //! 13. find the program now, so a missing one fails `create` (exit 127)
 //! 14. every fd above stdio and --preserve-fds becomes close-on-exec, last,
 //!     after everything that opens fds
 //! 15. Ready; wait for `start` on the start socket
-//! 16. startContainer hooks, no_new_privs, signal reset, execve
+//! 16. startContainer hooks, no_new_privs, final CPU affinity, signal reset, execve
 
 use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
@@ -52,6 +52,8 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
 /// Returns the resolved program to exec.
 fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     detach_from_runtime(ctx)?;
+    let affinity = plan.process.exec_cpu_affinity().as_ref();
+    process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
     wait_for(chan, "Go")?;
     crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
@@ -68,6 +70,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     process_attrs::rlimits(&plan.rlimits, &plan.process)?;
     process_attrs::scheduler(&plan.process)?;
     process_attrs::io_priority(&plan.process)?;
+    process_attrs::memory_policy(plan.spec.linux().as_ref().and_then(|l| l.memory_policy().as_ref()))?;
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
     }
@@ -267,6 +270,11 @@ fn exec(plan: &LaunchPlan, program: &CString) -> Result<std::convert::Infallible
     if plan.process.no_new_privileges().unwrap_or(false) {
         process_attrs::no_new_privs()?;
     }
+    let affinity = plan.process.exec_cpu_affinity().as_ref();
+    process_attrs::cpu_affinity(
+        affinity.and_then(|a| a.cpu_affinity_final().as_ref()),
+        "process.execCPUAffinity.final",
+    )?;
     let umask = plan.process.user().umask().unwrap_or(0o022);
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
     crate::sys::reset_signals();

@@ -3,7 +3,10 @@
 
 use crate::sys;
 use anyhow::{anyhow, Result};
-use oci_spec::runtime::{IOPriorityClass, LinuxSchedulerFlag, LinuxSchedulerPolicy, Process};
+use oci_spec::runtime::{
+    IOPriorityClass, LinuxMemoryPolicy, LinuxSchedulerFlag, LinuxSchedulerPolicy, MemoryPolicyFlagType,
+    MemoryPolicyModeType, Process,
+};
 
 pub fn rlimits(limits: &[(libc::c_int, u64, u64)], process: &Process) -> Result<()> {
     let types = process.rlimits().clone().unwrap_or_default();
@@ -85,4 +88,84 @@ pub fn no_new_privs() -> Result<()> {
 pub fn oom_score_adj(pid: i32, adj: i32) -> Result<()> {
     std::fs::write(format!("/proc/{pid}/oom_score_adj"), adj.to_string())
         .map_err(|e| anyhow!("process.oomScoreAdj: {adj}: {e}"))
+}
+
+/// "0-3,7" -> [0, 1, 2, 3, 7]: the list format of cpusets and NUMA nodes.
+pub fn parse_list(s: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+        let (lo, hi): (usize, usize) = (lo.trim().parse()?, hi.trim().parse()?);
+        if lo > hi || hi >= 8192 {
+            anyhow::bail!("{part:?} is not a range");
+        }
+        out.extend(lo..=hi);
+    }
+    if out.is_empty() {
+        anyhow::bail!("empty list");
+    }
+    Ok(out)
+}
+
+/// process.execCPUAffinity: `initial` at init's start, `final` just before exec.
+pub fn cpu_affinity(list: Option<&String>, field: &str) -> Result<()> {
+    let Some(list) = list else { return Ok(()) };
+    let cpus = parse_list(list).map_err(|e| anyhow!("{field}: {list:?}: {e}"))?;
+    let mut set = nix::sched::CpuSet::new();
+    for c in cpus {
+        set.set(c).map_err(|e| anyhow!("{field}: cpu {c}: {e}"))?;
+    }
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| anyhow!("{field}: {list:?}: {e}"))
+}
+
+/// linux.memoryPolicy through set_mempolicy(2); it survives execve.
+pub fn memory_policy(policy: Option<&LinuxMemoryPolicy>) -> Result<()> {
+    let Some(p) = policy else { return Ok(()) };
+    use MemoryPolicyModeType as M;
+    let mut mode: libc::c_int = match p.mode() {
+        M::MpolDefault => 0,
+        M::MpolPreferred => 1,
+        M::MpolBind => 2,
+        M::MpolInterleave => 3,
+        M::MpolLocal => 4,
+        M::MpolPreferredMany => 5,
+        M::MpolWeightedInterleave => 6,
+    };
+    for f in p.flags().iter().flatten() {
+        mode |= match f {
+            MemoryPolicyFlagType::MpolFNumaBalancing => 1 << 13,
+            MemoryPolicyFlagType::MpolFRelativeNodes => 1 << 14,
+            MemoryPolicyFlagType::MpolFStaticNodes => 1 << 15,
+        };
+    }
+    let mut mask = [0u64; 16];
+    let max_node = 16 * 64;
+    if let Some(nodes) = p.nodes().as_ref().filter(|n| !n.is_empty()) {
+        for n in parse_list(nodes).map_err(|e| anyhow!("linux.memoryPolicy.nodes: {nodes:?}: {e}"))? {
+            if n >= max_node {
+                anyhow::bail!("linux.memoryPolicy.nodes: node {n} is out of range");
+            }
+            mask[n / 64] |= 1 << (n % 64);
+        }
+    }
+    // SAFETY: a valid mask of `max_node` bits for the duration of the call.
+    let r = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask.as_ptr(), max_node as libc::c_ulong + 1) };
+    if r != 0 {
+        anyhow::bail!("linux.memoryPolicy: set_mempolicy: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_and_node_lists() {
+        assert_eq!(parse_list("0-3,7").unwrap(), vec![0, 1, 2, 3, 7]);
+        assert_eq!(parse_list("1").unwrap(), vec![1]);
+        assert!(parse_list("3-1").is_err());
+        assert!(parse_list("x").is_err());
+        assert!(parse_list("").is_err());
+    }
 }
