@@ -93,6 +93,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
             lock_fd: dir.lock_fd(),
             start_listener: start_listener(&dir)?,
             console,
+            seccomp_agent: seccomp_agent(&plan)?,
             placement: &state.cgroups,
             layout: &layout,
             caps,
@@ -154,6 +155,19 @@ fn console_socket(plan: &spec::LaunchPlan, path: Option<&Path>) -> Result<Option
             Ok(Some(s.into()))
         }
     }
+}
+
+/// The seccomp agent's socket, connected now: init cannot reach host paths
+/// once it has pivoted.
+fn seccomp_agent(plan: &spec::LaunchPlan) -> Result<Option<OwnedFd>> {
+    if !plan.seccomp.as_ref().is_some_and(|p| p.wants_listener) {
+        return Ok(None);
+    }
+    let path = plan.spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()).and_then(|s| s.listener_path().clone());
+    let Some(path) = path else { bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path") };
+    let s = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?;
+    Ok(Some(s.into()))
 }
 
 /// Socket activation: fds 3.. named by LISTEN_FDS pass into the container.

@@ -36,7 +36,7 @@ pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<
     let (_, console) = root.open_path(Path::new("/dev/console"), Some(Kind::File))?;
     mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
         .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
-    send_fd(socket, &master, b"/dev/ptmx")?;
+    send_fd(socket, &master, b"/dev/ptmx").map_err(|e| anyhow!("--console-socket: send pty master: {e}"))?;
     Ok(peer)
 }
 
@@ -44,7 +44,7 @@ pub fn send_fd(socket: &OwnedFd, fd: &OwnedFd, name: &[u8]) -> Result<()> {
     let fds = [fd.as_raw_fd()];
     let cmsg = [ControlMessage::ScmRights(&fds)];
     sendmsg::<()>(socket.as_raw_fd(), &[IoSlice::new(name)], &cmsg, MsgFlags::empty(), None)
-        .map_err(|e| anyhow!("--console-socket: send pty master: {e}"))?;
+        .map_err(|e| anyhow!("sendmsg with SCM_RIGHTS: {e}"))?;
     Ok(())
 }
 

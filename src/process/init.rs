@@ -56,6 +56,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
     wait_for(chan, "Go")?;
     crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
+    let host_pid = host_pid();
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     let tty = prepare_rootfs(plan, ctx)?;
     run_create_hooks(plan, ctx, chan)?;
@@ -73,6 +74,11 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     process_attrs::memory_policy(plan.spec.linux().as_ref().and_then(|l| l.memory_policy().as_ref()))?;
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
+    }
+    if seccomp_needs_privilege(plan, ctx) {
+        // Without no_new_privs, installing a filter takes CAP_SYS_ADMIN, which
+        // the process may be about to lose: install it now (runc's order).
+        install_seccomp(plan, ctx, "creating", host_pid)?;
     }
     caps::drop_bounding(&ctx.caps)?;
     user::switch(plan.process.user())?;
@@ -250,14 +256,14 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> anyhow:
     let mut conn = std::fs::File::from(conn);
     let mut byte = [0u8; 1];
     let _ = conn.read(&mut byte);
-    let err = exec(plan, program).unwrap_err();
+    let err = exec(plan, ctx, program).unwrap_err();
     let _ = conn.write_all(format!("{err:#}").as_bytes());
     let code = crate::error::exit_code(&err);
     // SAFETY: exec failed; leave without destructors.
     unsafe { libc::_exit(code) }
 }
 
-fn exec(plan: &LaunchPlan, program: &CString) -> Result<std::convert::Infallible> {
+fn exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> Result<std::convert::Infallible> {
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
         let state = serde_json::json!({
@@ -277,8 +283,49 @@ fn exec(plan: &LaunchPlan, program: &CString) -> Result<std::convert::Infallible
     )?;
     let umask = plan.process.user().umask().unwrap_or(0o022);
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
+    if !seccomp_needs_privilege(plan, ctx) {
+        // As close to execve as we can: nothing after this may be denied.
+        install_seccomp(plan, ctx, "running", host_pid())?;
+    }
     crate::sys::reset_signals();
     let e = nix::unistd::execve(program, &plan.exec.args, &plan.exec.env).unwrap_err();
     let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
     Err(ExitError::new(code, format!("exec {:?}: {e}", program)).into())
+}
+
+/// Our pid as the host sees it: /proc (still the host's before pivot_root, or
+/// from any pid namespace above ours) names it; getpid() would say 1.
+fn host_pid() -> i32 {
+    std::fs::read_link("/proc/self")
+        .ok()
+        .and_then(|p| p.to_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| std::process::id() as i32)
+}
+
+/// True when the filter must go in before capabilities are dropped: without
+/// no_new_privs, seccomp(2) needs CAP_SYS_ADMIN, and the process keeps it
+/// only if the config grants it.
+fn seccomp_needs_privilege(plan: &LaunchPlan, ctx: &Context) -> bool {
+    let sys_admin = 1u64 << ::caps::Capability::CAP_SYS_ADMIN.index();
+    plan.seccomp.is_some() && !plan.process.no_new_privileges().unwrap_or(false) && ctx.caps.effective & sys_admin == 0
+}
+
+fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> Result<()> {
+    let Some(program) = &plan.seccomp else { return Ok(()) };
+    let Some(listener) = crate::security::seccomp::install(program)? else { return Ok(()) };
+    let Some(agent) = &ctx.seccomp_agent else { bail!("linux.seccomp.listenerPath: no agent connection") };
+    let seccomp = plan.spec.linux().as_ref().and_then(|l| l.seccomp().clone());
+    // The runtime-spec's container process state, with the listener fd.
+    let msg = serde_json::json!({
+        "ociVersion": plan.spec.version(),
+        "fds": ["seccompFd"],
+        "pid": pid,
+        "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
+        "state": {
+            "ociVersion": plan.spec.version(), "id": plan.id, "status": status, "pid": pid,
+            "bundle": plan.bundle, "annotations": plan.spec.annotations().clone().unwrap_or_default(),
+        },
+    });
+    super::console::send_fd(agent, &listener, msg.to_string().as_bytes())
+        .map_err(|e| anyhow!("linux.seccomp.listenerPath: send listener: {e:#}"))
 }

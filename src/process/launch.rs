@@ -20,6 +20,8 @@ pub struct Context<'a> {
     pub lock_fd: RawFd,
     pub start_listener: OwnedFd,
     pub console: Option<OwnedFd>,
+    /// Connected to linux.seccomp.listenerPath when the profile has NOTIFY rules.
+    pub seccomp_agent: Option<OwnedFd>,
     pub placement: &'a Placement,
     pub layout: &'a Layout,
     pub caps: CapMasks,

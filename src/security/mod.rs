@@ -2,4 +2,5 @@
 
 pub mod caps;
 pub mod process_attrs;
+pub mod seccomp;
 pub mod user;

@@ -38,6 +38,8 @@ pub struct LaunchPlan {
     pub rootfs_propagation: Option<nix::mount::MsFlags>,
     pub opts: CreateOptions,
     pub personality: Option<libc::c_ulong>,
+    /// The compiled filter; init only installs it.
+    pub seccomp: Option<crate::security::seccomp::Program>,
 }
 
 pub struct NamespacePlan {
@@ -105,6 +107,16 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
             })
         }
     };
+    let seccomp = match linux.seccomp() {
+        Some(s) => {
+            let program = crate::security::seccomp::compile(s)?;
+            for line in &program.skipped {
+                crate::logging::debug(&format!("linux.seccomp: {line}"));
+            }
+            Some(program)
+        }
+        None => None,
+    };
     let mut sysctl: Vec<(String, String)> = linux.sysctl().clone().unwrap_or_default().into_iter().collect();
     sysctl.sort();
     Ok(LaunchPlan {
@@ -125,6 +137,7 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         exec,
         opts,
         personality,
+        seccomp,
         spec,
     })
 }

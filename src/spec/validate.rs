@@ -196,9 +196,6 @@ fn linux_misc(spec: &Spec) -> Result<()> {
     if linux.net_devices().as_ref().is_some_and(|d| !d.is_empty()) {
         bail!("linux.netDevices: moving network devices into the container is not supported yet");
     }
-    if linux.seccomp().is_some() {
-        bail!("linux.seccomp: seccomp profiles are not supported yet");
-    }
     if let Some(p) = linux.rootfs_propagation() {
         if crate::rootfs::options::propagation_option(p).is_none() {
             bail!("linux.rootfsPropagation: unknown propagation {p:?}");

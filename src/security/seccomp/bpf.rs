@@ -71,10 +71,6 @@ pub struct Assembler {
 }
 
 impl Assembler {
-    pub fn len(&self) -> usize {
-        self.rev.len()
-    }
-
     /// The program in execution order.
     pub fn finish(self) -> Vec<libc::sock_filter> {
         self.rev.into_iter().rev().collect()
@@ -99,9 +95,9 @@ impl Assembler {
         }
         let t = self.in_reach(jt);
         let f = self.in_reach(jf);
-        let (t, f) = (self.distance(t), self.distance(f));
-        debug_assert!(t <= 255 && f <= 255);
-        self.push(jump.opcode(), t as u8, f as u8, k)
+        let offset = |at| u8::try_from(self.distance(at)).expect("in_reach keeps targets within 255");
+        let (t, f) = (offset(t), offset(f));
+        self.push(jump.opcode(), t, f, k)
     }
 
     /// Makes `target` the instruction that follows the next one written.

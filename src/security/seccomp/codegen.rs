@@ -56,8 +56,12 @@ pub fn generate(plan: &Plan) -> Vec<libc::sock_filter> {
     let mut asm = Assembler::default();
     let mut entries = Vec::new();
     for section in sections(plan).iter().rev() {
-        let tree = emit_tree(&mut asm, plan, section, &section.pieces);
-        entries.push((section.audit_arch, asm.load(DATA_NR, tree)));
+        let entry = match emit_tree(&mut asm, plan, section, &section.pieces) {
+            // One outcome for every number: no need to load it.
+            ret @ Target::Ret(_) => ret,
+            tree => asm.load(DATA_NR, tree),
+        };
+        entries.push((section.audit_arch, entry));
     }
     // Written last to first, so the first section's check runs first.
     let mut next = Target::Ret(BAD_ARCH);
@@ -117,7 +121,7 @@ fn x86_64_pieces<'a>(plan: &'a Plan, s: &mut Section<'a>) {
         None => push_piece(&mut s.pieces, 0, Outcome::Ret(BAD_ARCH)),
     }
     match find(Abi::X32) {
-        Some(x32) => abi_pieces(plan, x32, X32_SYSCALL_BIT.into(), 1 << 32, s),
+        Some(x32) => abi_pieces(plan, x32, X32_SYSCALL_BIT, 1 << 32, s),
         None => {
             push_piece(&mut s.pieces, X32_SYSCALL_BIT, Outcome::Ret(BAD_ARCH));
             push_piece(&mut s.pieces, u32::MAX, Outcome::Ret(plan.default));

@@ -25,8 +25,8 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
     if !kernel.available {
         bail!("{FIELD}: this kernel has no seccomp filters (seccomp(2): ENOSYS)");
     }
-    let native = Abi::native()
-        .ok_or_else(|| anyhow!("{FIELD}: berth has no seccomp support on {}", std::env::consts::ARCH))?;
+    let native =
+        Abi::native().ok_or_else(|| anyhow!("{FIELD}: berth has no seccomp support on {}", std::env::consts::ARCH))?;
 
     let default_action = s.default_action();
     if default_action == Action::ScmpActNotify {
@@ -67,7 +67,8 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
         if call.action() == Action::ScmpActNotify {
             wants_listener = true;
             if s.listener_path().is_none() {
-                bail!("{FIELD}.listenerPath: not set, but {field}.action is SCMP_ACT_NOTIFY: the listener fd would have nowhere to go");
+                // The listener fd would have nowhere to go, and notified syscalls would hang.
+                bail!("{FIELD}.listenerPath: required by {field}.action SCMP_ACT_NOTIFY");
             }
         }
         let args = call.args().as_deref().unwrap_or_default();
@@ -104,7 +105,10 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
     let plan = Plan { default, enosys_above_last: !permissive && default != codegen::ENOSYS, abis: per_abi };
     let filter = codegen::generate(&plan);
     if filter.len() > MAX_INSTRUCTIONS {
-        bail!("{FIELD}: the filter needs {} instructions, above the kernel's limit of {MAX_INSTRUCTIONS}", filter.len());
+        bail!(
+            "{FIELD}: the filter needs {} instructions, above the kernel's limit of {MAX_INSTRUCTIONS}",
+            filter.len()
+        );
     }
     Ok(Program { filter, flags, wants_listener, skipped })
 }
@@ -169,7 +173,9 @@ fn filter_flags(s: &LinuxSeccomp, kernel: &Kernel, wants_listener: bool) -> Resu
     }
     if wants_listener {
         if !kernel.supports_flags(kernel::FLAG_NEW_LISTENER) {
-            bail!("{FIELD}: SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux 5.0), which this kernel lacks");
+            bail!(
+                "{FIELD}: SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux 5.0), which this kernel lacks"
+            );
         }
         // The kernel refuses TSYNC with a listener unless TSYNC failures are
         // reported as ESRCH rather than as a thread id; libseccomp does the same.
