@@ -4,7 +4,7 @@ PROBE_TARGET := x86_64-unknown-linux-gnu
 PROBE := target/$(PROBE_TARGET)/release/berth-probe
 ROOTFS := bundles/rootfs
 
-.PHONY: all build probe rootfs demo test unit integration lint clean
+.PHONY: all build probe rootfs test-deps demo test unit integration lint clean
 
 all: build
 
@@ -21,15 +21,18 @@ rootfs: probe
 demo: build rootfs
 	target/release/berth run --bundle bundles demo-$$$$
 
+test-deps:
+	integration/install-test-deps.sh
+
 # Unit tests need no root; integration tests (tests/) run real containers as root.
-test: rootfs
+test: test-deps rootfs
 	@if $(CARGO) clippy --version >/dev/null 2>&1; then $(MAKE) --no-print-directory lint; fi
 	$(CARGO) test --workspace --no-fail-fast -- --test-threads=4
 
 unit:
 	$(CARGO) test --workspace --lib --bins
 
-integration: rootfs
+integration: test-deps rootfs
 	$(CARGO) test --test '*' -- --test-threads=4
 
 lint:

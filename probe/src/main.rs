@@ -41,6 +41,7 @@ commands:
   sysctl NAME            read /proc/sys/<NAME with dots as slashes>
   sleep SECS             sleep, no output
   alloc MIB              allocate and touch MIB MiB, then report how many
+  syscall NR [ARG...]    make raw syscall NR with up to 6 integer args; report ret and errno
   exit N                 exit with status N, no output
   kill-self SIG          raise SIG (number or name, e.g. 15, TERM, SIGTERM)
   exe-attack SECS [STOP] try to open other processes' /proc/PID/exe for writing";
@@ -215,6 +216,18 @@ fn run() {
         ("write", [_, p, d]) => write(p, d),
         ("open", [_, p, m]) => open(p, m.to_str().unwrap_or("")),
         ("sysctl", [_, n]) => sysctl(&lossy(n)),
+        ("syscall", [_, nr, args @ ..]) if args.len() <= 6 => {
+            let nr: libc::c_long = parse_num(nr);
+            let mut a = [0u64; 6];
+            for (slot, arg) in a.iter_mut().zip(args) {
+                *slot = parse_num(arg);
+            }
+            // SAFETY: a test probe making the raw syscall it was asked for;
+            // the integer arguments are passed as the kernel ABI expects.
+            let ret = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+            let errno = if ret < 0 { std::io::Error::last_os_error().raw_os_error() } else { None };
+            serde_json::json!({"ret": ret, "errno": errno})
+        }
         ("alloc", [_, s]) => {
             let mib: usize = parse_num(s);
             // Touch every page so the memory is really charged to our cgroup.

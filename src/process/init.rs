@@ -39,7 +39,7 @@ use std::path::Path;
 
 pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
     let err = match setup(plan, ctx, &chan) {
-        Ok(program) => wait_and_exec(plan, ctx, &program),
+        Ok(ready) => wait_and_exec(plan, ctx, &ready),
         Err(e) => e,
     };
     let code = crate::error::exit_code(&err);
@@ -49,8 +49,14 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Returns the resolved program to exec.
-fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
+/// What setup hands to the wait-and-exec phase.
+struct Ready {
+    program: CString,
+    /// Our pid on the host, learnt while the host's /proc was still visible.
+    host_pid: i32,
+}
+
+fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     detach_from_runtime(ctx)?;
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
@@ -92,7 +98,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<CString> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
     chan.send(&ToParent::Ready)?;
-    Ok(program)
+    Ok(Ready { program, host_pid })
 }
 
 fn detach_from_runtime(ctx: &Context) -> Result<()> {
@@ -233,7 +239,7 @@ fn enter_cwd(plan: &LaunchPlan) -> Result<()> {
 
 /// Blocks until `start` connects, then runs startContainer hooks and execs.
 /// Errors go to the `start` connection, since `create` is gone by now.
-fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> anyhow::Error {
+fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Error {
     let conn = loop {
         // SAFETY: accept4 on our listening socket; null address pointers are allowed.
         let fd = unsafe {
@@ -256,14 +262,15 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> anyhow:
     let mut conn = std::fs::File::from(conn);
     let mut byte = [0u8; 1];
     let _ = conn.read(&mut byte);
-    let err = exec(plan, ctx, program).unwrap_err();
+    let err = exec(plan, ctx, ready).unwrap_err();
     let _ = conn.write_all(format!("{err:#}").as_bytes());
     let code = crate::error::exit_code(&err);
     // SAFETY: exec failed; leave without destructors.
     unsafe { libc::_exit(code) }
 }
 
-fn exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> Result<std::convert::Infallible> {
+fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert::Infallible> {
+    let program = &ready.program;
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
         let state = serde_json::json!({
@@ -285,7 +292,7 @@ fn exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> Result<std::conv
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
     if !seccomp_needs_privilege(plan, ctx) {
         // As close to execve as we can: nothing after this may be denied.
-        install_seccomp(plan, ctx, "running", host_pid())?;
+        install_seccomp(plan, ctx, "running", ready.host_pid)?;
     }
     crate::sys::reset_signals();
     let e = nix::unistd::execve(program, &plan.exec.args, &plan.exec.env).unwrap_err();
@@ -293,8 +300,8 @@ fn exec(plan: &LaunchPlan, ctx: &Context, program: &CString) -> Result<std::conv
     Err(ExitError::new(code, format!("exec {:?}: {e}", program)).into())
 }
 
-/// Our pid as the host sees it: /proc (still the host's before pivot_root, or
-/// from any pid namespace above ours) names it; getpid() would say 1.
+/// Our pid as the host sees it: /proc, still the host's before pivot_root,
+/// names it; getpid() in a new pid namespace would say 1.
 fn host_pid() -> i32 {
     std::fs::read_link("/proc/self")
         .ok()

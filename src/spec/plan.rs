@@ -109,7 +109,13 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     };
     let seccomp = match linux.seccomp() {
         Some(s) => {
+            let started = std::time::Instant::now();
             let program = crate::security::seccomp::compile(s)?;
+            crate::logging::debug(&format!(
+                "linux.seccomp: compiled {} BPF instructions in {} us",
+                program.filter.len(),
+                started.elapsed().as_micros()
+            ));
             for line in &program.skipped {
                 crate::logging::debug(&format!("linux.seccomp: {line}"));
             }
