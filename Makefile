@@ -4,7 +4,7 @@ PROBE_TARGET := x86_64-unknown-linux-gnu
 PROBE := target/$(PROBE_TARGET)/release/berth-probe
 ROOTFS := bundles/rootfs
 
-.PHONY: all build probe rootfs test-deps demo test unit integration lint clean
+.PHONY: all build probe rootfs test-deps demo test unit integration bench-seccomp lint clean
 
 all: build
 
@@ -34,6 +34,10 @@ unit:
 
 integration: test-deps rootfs
 	$(CARGO) test --test '*' -- --test-threads=4
+
+# Benchmarks report; they never fail on timings.
+bench-seccomp: build rootfs test-deps
+	integration/bench-seccomp.py 30
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
