@@ -78,7 +78,7 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
 /// without them.
 fn idmapped_bind(src: &Path, target: &OwnedFd, userns: &OwnedFd, o: &MountOptions) -> std::io::Result<()> {
     let recursive = o.idmap == Some(true);
-    let tree = sys::open_tree_path(src, recursive || o.flags.contains(MsFlags::MS_REC))?;
+    let tree = sys::open_tree_clone_at(libc::AT_FDCWD, src, recursive || o.flags.contains(MsFlags::MS_REC))?;
     let mut attrs = sys::MOUNT_ATTR_IDMAP;
     for (flag, attr) in [
         (MsFlags::MS_RDONLY, sys::MOUNT_ATTR_RDONLY),

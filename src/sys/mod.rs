@@ -172,16 +172,23 @@ pub fn mount_setattr(fd: RawFd, recursive: bool, set: u64, clr: u64, userns_fd: 
     .map(|_| ())
 }
 
-/// open_tree(2) with OPEN_TREE_CLONE: a detached copy of the mount (tree) at `fd`.
-pub fn open_tree_clone(fd: RawFd, recursive: bool) -> std::io::Result<OwnedFd> {
-    let flags = libc::AT_EMPTY_PATH as u32
-        | 1 /* OPEN_TREE_CLONE */
+/// open_tree(2) with OPEN_TREE_CLONE: a detached copy of the mount (tree) at
+/// `path` under `dirfd`, or at `dirfd` itself when `path` is empty.
+pub fn open_tree_clone_at(dirfd: RawFd, path: &Path, recursive: bool) -> std::io::Result<OwnedFd> {
+    let c = cstr(path)?;
+    let flags = 1 /* OPEN_TREE_CLONE */
         | libc::O_CLOEXEC as u32
+        | if path.as_os_str().is_empty() { libc::AT_EMPTY_PATH as u32 } else { 0 }
         | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
-    // SAFETY: empty path string, integer flags.
-    let r = errno_result(unsafe { libc::syscall(libc::SYS_open_tree, fd, c"".as_ptr(), flags) })?;
+    // SAFETY: a NUL-terminated path we own, integer flags.
+    let r = errno_result(unsafe { libc::syscall(libc::SYS_open_tree, dirfd, c.as_ptr(), flags) })?;
     // SAFETY: a fresh fd from the kernel.
     Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
+}
+
+/// A detached copy of the mount at the path fd `fd`.
+pub fn open_tree_clone(fd: RawFd, recursive: bool) -> std::io::Result<OwnedFd> {
+    open_tree_clone_at(fd, Path::new(""), recursive)
 }
 
 /// move_mount(2) of the detached mount `from` onto the path fd `to`.
@@ -359,16 +366,4 @@ pub fn reset_signals() {
             }
         }
     }
-}
-
-/// open_tree(2) by path with OPEN_TREE_CLONE: a detached copy of the mount
-/// (tree) at `path`, ready for mount_setattr and move_mount.
-pub fn open_tree_path(path: &Path, recursive: bool) -> std::io::Result<OwnedFd> {
-    let c = cstr(path)?;
-    let flags =
-        1 /* OPEN_TREE_CLONE */ | libc::O_CLOEXEC as u32 | if recursive { libc::AT_RECURSIVE as u32 } else { 0 };
-    // SAFETY: a NUL-terminated path we own, integer flags.
-    let r = errno_result(unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) })?;
-    // SAFETY: a fresh fd from the kernel.
-    Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
 }
