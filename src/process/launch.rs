@@ -43,7 +43,7 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     // The child inherits this: it is never dumpable, not even for an instant.
     super::protect::set_dumpable(false)?;
     let (parent_end, child_end) = Channel::pair()?;
-    let forked = sys::clone_process(plan.ns.clone_flags.bits() as u64, None).map_err(|e| anyhow!("clone: {e}"))?;
+    let (forked, born_in) = clone_into_cgroup(plan.ns.clone_flags.bits() as u64, ctx)?;
     let (pid, pidfd) = match forked {
         Forked::Child => {
             drop(parent_end);
@@ -54,7 +54,7 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     drop(child_end);
     let mut launched = Launched { pid, pidfd };
     let mut intermediate = None;
-    match supervise(plan, ctx, &parent_end, &mut launched, &mut intermediate) {
+    match supervise(plan, ctx, &parent_end, &mut launched, &mut intermediate, born_in.as_deref()) {
         Ok(()) => Ok(launched),
         Err(e) => {
             kill(&launched);
@@ -66,18 +66,39 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     }
 }
 
+/// Clones init straight into the container's cgroup v2 directory
+/// (CLONE_INTO_CGROUP), so it never runs a moment in the caller's cgroup;
+/// falls back to a plain clone where the kernel refuses. Returns the
+/// directory init was born in, if any.
+fn clone_into_cgroup(flags: u64, ctx: &Context) -> Result<(Forked, Option<std::path::PathBuf>)> {
+    let v2_dir = ctx.layout.hierarchies.iter().zip(&ctx.placement.dirs).find(|(h, _)| h.v2).map(|(_, d)| d);
+    let dir_fd = v2_dir.and_then(|d| sys::openat2(libc::AT_FDCWD, d, libc::O_PATH | libc::O_DIRECTORY, 0, 0).ok());
+    if let (Some(fd), Some(dir)) = (&dir_fd, v2_dir) {
+        match sys::clone_process(flags, Some(fd.as_raw_fd())) {
+            Ok(forked) => return Ok((forked, Some(dir.clone()))),
+            Err(e) => crate::logging::debug(&format!("clone into cgroup {}: {e}; joining after clone", dir.display())),
+        }
+    }
+    Ok((sys::clone_process(flags, None).map_err(|e| anyhow!("clone: {e}"))?, None))
+}
+
 fn supervise(
     plan: &LaunchPlan,
     ctx: &Context,
     chan: &Channel,
     l: &mut Launched,
     intermediate: &mut Option<i32>,
+    born_in: Option<&std::path::Path>,
 ) -> Result<()> {
     let pid = l.pid;
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
         crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
     }
-    crate::cgroups::join(ctx.placement, pid)?;
+    let rest = crate::cgroups::Placement {
+        dirs: ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect(),
+        created: vec![],
+    };
+    crate::cgroups::join(&rest, pid)?;
     if let Some(adj) = plan.process.oom_score_adj() {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
