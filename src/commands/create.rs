@@ -26,15 +26,38 @@ pub struct Created {
 /// Creates the container. `console` overrides --console-socket (used by a
 /// foreground `run` that proxies the terminal itself).
 pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Created> {
+    let prepared = prepare(g, a, console)?;
+    // Side effects start here: from now on a failure removes what it made.
+    let dir = ContainerDir::create(&g.root, &a.id)?;
+    let mut state = initial_state(a, &prepared.plan);
+    match materialize(a, &prepared, &dir, &mut state) {
+        Ok(launched) => Ok(Created { dir, state, launched }),
+        Err(e) => {
+            undo(&prepared.plan, dir, &state);
+            Err(e)
+        }
+    }
+}
+
+/// Everything decided before the first side effect: the validated config,
+/// its compiled plan, the cgroup layout and path, the console connection.
+struct Prepared {
+    plan: spec::LaunchPlan,
+    caps: caps::CapMasks,
+    layout: cgroups::Layout,
+    cgroup_rel: std::path::PathBuf,
+    console: Option<OwnedFd>,
+}
+
+fn prepare(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Prepared> {
     spec::validate::container_id(&a.id)?;
     if g.systemd_cgroup {
         bail!("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
     }
-    let config = spec::load(&a.bundle)?;
+    let mut config = spec::load(&a.bundle)?;
     spec::validate::validate(&config, &a.bundle)?;
     let caps = caps::masks(config.process().as_ref().and_then(|p| p.capabilities().as_ref()))?;
     let listen_fds = listen_fds();
-    let mut config = config;
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);
     }
@@ -50,6 +73,12 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
         protect::reexec_from_sealed_copy()?;
     }
     let layout = cgroups::detect()?;
+    let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
+    let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
+    let console = match console {
+        Some(c) => Some(c),
+        None => console_socket(&plan, a.console_socket.as_deref())?,
+    };
     crate::logging::debug(&format!(
         "create {}: rootfs {}, clone flags {:?}, joins {}, unshare {:?}, cgroup layout {:?}",
         a.id,
@@ -59,16 +88,11 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
         plan.ns.unshare_flags,
         layout.kind
     ));
-    let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
-    let rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
-    let console = match console {
-        Some(c) => Some(c),
-        None => console_socket(&plan, a.console_socket.as_deref())?,
-    };
+    Ok(Prepared { plan, caps, layout, cgroup_rel, console })
+}
 
-    // Side effects start here: from now on a failure removes what it made.
-    let dir = ContainerDir::create(&g.root, &a.id)?;
-    let mut state = State {
+fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
+    State {
         oci_version: plan.spec.version().clone(),
         id: a.id.clone(),
         status: Status::Creating,
@@ -82,51 +106,52 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Resul
         cgroups: Placement::default(),
         hooks: Some(plan.hooks.clone()),
         own_pid_ns: plan.ns.new_pid,
-    };
-    let result = (|| -> Result<Launched> {
-        dir.save(&state)?;
-        state.cgroups = cgroups::create(&layout, &rel)?;
-        dir.save(&state)?;
-        let resources = plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref());
-        cgroups::apply(&layout, &state.cgroups, resources)?;
-        let ctx = Context {
-            lock_fd: dir.lock_fd(),
-            start_listener: start_listener(&dir)?,
-            console,
-            seccomp_agent: seccomp_agent(&plan)?,
-            placement: &state.cgroups,
-            layout: &layout,
-            caps,
-            self_exe: crate::process::protect::self_identity(),
-            hook_state: state.oci_json(),
-        };
-        let launched = launch::launch(&plan, &ctx)?;
-        crate::logging::debug(&format!("create {}: init pid {} ready", a.id, launched.pid));
-        let (start, _) = crate::sys::proc_start_time(launched.pid)?;
-        state.pid = launched.pid;
-        state.pid_start = start;
-        state.status = Status::Created;
-        dir.save(&state)?;
-        if let Some(p) = &a.pid_file {
-            write_pid_file(p, launched.pid)?;
-        }
-        Ok(launched)
-    })();
-    match result {
-        Ok(launched) => Ok(Created { dir, state, launched }),
-        Err(e) => {
-            if state.pid > 0 {
-                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(state.pid), nix::sys::signal::SIGKILL);
-                let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(state.pid), None);
-            }
-            cgroups::remove(&state.cgroups);
-            // The spec's lifecycle runs poststop hooks even when create fails.
-            let doc = state.hook_json(Status::Stopped).to_string();
-            crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc);
-            let _ = dir.remove();
-            Err(e)
-        }
     }
+}
+
+/// The side effects, in order; `state` always records what exists so far,
+/// so that `undo` (or a later `delete --force`) can remove it.
+fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut State) -> Result<Launched> {
+    dir.save(state)?;
+    state.cgroups = cgroups::create(&p.layout, &p.cgroup_rel)?;
+    dir.save(state)?;
+    let resources = p.plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+    cgroups::apply(&p.layout, &state.cgroups, resources)?;
+    let ctx = Context {
+        lock_fd: dir.lock_fd(),
+        start_listener: start_listener(dir)?,
+        console: p.console.as_ref().map(|c| c.try_clone()).transpose()?,
+        seccomp_agent: seccomp_agent(&p.plan)?,
+        placement: &state.cgroups,
+        layout: &p.layout,
+        caps: p.caps,
+        self_exe: protect::self_identity(),
+        hook_state: state.oci_json(),
+    };
+    let launched = launch::launch(&p.plan, &ctx)?;
+    crate::logging::debug(&format!("create {}: init pid {} ready", a.id, launched.pid));
+    let (start, _) = crate::sys::proc_start_time(launched.pid)?;
+    state.pid = launched.pid;
+    state.pid_start = start;
+    state.status = Status::Created;
+    dir.save(state)?;
+    if let Some(path) = &a.pid_file {
+        write_pid_file(path, launched.pid)?;
+    }
+    Ok(launched)
+}
+
+/// A failed create leaves nothing: no process, no cgroup, no state dir. The
+/// spec's lifecycle runs poststop hooks even then.
+fn undo(plan: &spec::LaunchPlan, dir: ContainerDir, state: &State) {
+    if state.pid > 0 {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(state.pid), nix::sys::signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(state.pid), None);
+    }
+    cgroups::remove(&state.cgroups);
+    let doc = state.hook_json(Status::Stopped).to_string();
+    crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc);
+    let _ = dir.remove();
 }
 
 /// The start barrier: a listening socket in the container's state directory,
