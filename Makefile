@@ -4,7 +4,7 @@ PROBE_TARGET := x86_64-unknown-linux-gnu
 PROBE := target/$(PROBE_TARGET)/release/berth-probe
 ROOTFS := bundles/rootfs
 
-.PHONY: all build probe rootfs test-deps demo test unit integration bench-seccomp lint clean
+.PHONY: all build probe rootfs test-deps demo test unit integration bench bench-seccomp lint clean
 
 all: build
 
@@ -36,6 +36,9 @@ integration: test-deps rootfs
 	$(CARGO) test --test '*' -- --test-threads=4
 
 # Benchmarks report; they never fail on timings.
+bench: build rootfs
+	integration/bench.py
+
 bench-seccomp: build rootfs test-deps
 	integration/bench-seccomp.py 30
 

@@ -42,6 +42,8 @@ commands:
   sleep SECS             sleep, no output
   alloc MIB              allocate and touch MIB MiB, then report how many
   syscall NR [ARG...]    make raw syscall NR with up to 6 integer args; report ret and errno
+  rusage CMD [ARG...]    run CMD and report its status, wall and CPU time and peak RSS (for benchmarks:
+                         a small static parent keeps its own memory out of the child's peak)
   exit N                 exit with status N, no output
   kill-self SIG          raise SIG (number or name, e.g. 15, TERM, SIGTERM)
   exe-attack SECS [STOP] try to open other processes' /proc/PID/exe for writing";
@@ -227,6 +229,26 @@ fn run() {
             let ret = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
             let errno = if ret < 0 { std::io::Error::last_os_error().raw_os_error() } else { None };
             serde_json::json!({"ret": ret, "errno": errno})
+        }
+        ("rusage", [_, cmd, args @ ..]) => {
+            let start = std::time::Instant::now();
+            let status = std::process::Command::new(cmd)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            let wall = start.elapsed().as_secs_f64() * 1000.0;
+            // SAFETY: getrusage fills a zeroed struct we own.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: as above; RUSAGE_CHILDREN covers the child we just reaped.
+            unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+            let cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) as f64 * 1000.0
+                + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) as f64 / 1000.0;
+            serde_json::json!({
+                "status": status.ok().and_then(|s| s.code()),
+                "wall_ms": wall, "cpu_ms": cpu, "maxrss_kib": ru.ru_maxrss,
+            })
         }
         ("alloc", [_, s]) => {
             let mib: usize = parse_num(s);

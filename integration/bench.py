@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""berth beside crun and runc (from Debian), on one bundle, in one run.
+
+    integration/bench.py [--quick] [--out docs/benchmarks.md]
+
+Measures, alternating the runtimes so that drift on a noisy machine hits all
+of them alike, and reports medians and ratios (never asserts a timing):
+  1. `run` of `true` (create+start+wait+delete), and the floor: `unshare`
+     with the same namespaces + chroot + true;
+  2. `create`, `start`, `delete` separately;
+  3. CPU time and peak RSS of the runtime process (wait4), binary size;
+  4. the smallest memory limit under which `run true` still succeeds;
+  5. N containers started concurrently (N = 10, 100, 1000): total time;
+  6. `state` and `list` latency with 1000 containers present.
+Writes a Markdown report and a PNG plot of per-container time against N.
+
+Runs as root inside a private mount namespace, with /sys/fs/cgroup/unified
+hidden by a tmpfs there, since crun refuses hybrid cgroup hosts.
+"""
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+QUICK = "--quick" in sys.argv
+OUT = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else os.path.join(TOP, "docs/benchmarks.md")
+RUNS = 10 if QUICK else 50
+CONCURRENCY = [10, 50] if QUICK else [10, 100, 1000]
+PRESENT = 100 if QUICK else 1000
+NAMESPACES = ["pid", "network", "ipc", "uts", "mount"]
+
+if os.environ.get("_BENCH_INNER") != "1":
+    os.environ["_BENCH_INNER"] = "1"
+    os.execvp("unshare", ["unshare", "-m", "--propagation", "private", sys.executable] + sys.argv)
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), check=True, **kw)
+
+
+def ensure_tools():
+    missing = [pkg for pkg in ("crun", "runc") if not shutil.which(pkg)]
+    sys.path.append("/usr/lib/python3/dist-packages")  # Debian's matplotlib
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        missing.append("python3-matplotlib")
+    if missing:
+        sh("apt-get", "install", "-y", "-qq", *sorted(set(missing)), stdout=subprocess.DEVNULL)
+
+
+ensure_tools()
+if os.path.isdir("/sys/fs/cgroup/unified"):
+    sh("mount", "-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified")
+
+RUNTIMES = {
+    "berth": os.path.join(TOP, "target/release/berth"),
+    "crun": shutil.which("crun"),
+    "runc": shutil.which("runc"),
+}
+WORK = tempfile.mkdtemp(prefix="berth-bench-")
+ROOTFS = os.path.join(WORK, "rootfs")
+shutil.copytree(os.path.join(TOP, "bundles/rootfs"), ROOTFS, symlinks=True)
+CGROUP_PARENT = "bench-%d" % os.getpid()
+
+
+def bundle(name, args=("/bin/true",)):
+    """A bundle directory sharing the read-only rootfs."""
+    d = os.path.join(WORK, "bundle-" + name)
+    os.makedirs(d, exist_ok=True)
+    c = json.load(open(os.path.join(TOP, "bundles/config.json")))
+    c["ociVersion"] = "1.0.2"  # what crun 1.8 and runc 1.1 accept
+    c["process"]["args"] = list(args)
+    c["process"].pop("rlimits", None)
+    c["root"] = {"path": ROOTFS, "readonly": True}
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc", "/dev", "/dev/pts")]
+    # No cgroupsPath: each runtime gives each container its own default cgroup.
+    c["linux"] = {"namespaces": [{"type": t} for t in NAMESPACES]}
+    json.dump(c, open(os.path.join(d, "config.json"), "w"))
+    return d
+
+
+def root_of(rt):
+    return os.path.join(WORK, "state-" + rt)
+
+
+PROBE = os.path.join(TOP, "bundles/rootfs/probe")
+
+
+def timed(argv):
+    """Wall time (ms), CPU time (ms) and peak RSS (KiB) of one process.
+
+    Spawned by the small static probe: the kernel records the parent's
+    memory as the child's peak at exec, and Python's would swamp the runtime's.
+    """
+    out = subprocess.run([PROBE, "rusage"] + argv, capture_output=True, text=True, check=True).stdout
+    r = json.loads(out)
+    if r["status"] != 0:
+        raise RuntimeError("%s failed (%s)" % (" ".join(argv), r["status"]))
+    return r["wall_ms"], r["cpu_ms"], r["maxrss_kib"]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def bench_run(b):
+    """1 and 3: run true, alternating the runtimes; plus the floor."""
+    res = {rt: {"wall": [], "cpu": [], "rss": []} for rt in RUNTIMES}
+    floor = []
+    unshare = [shutil.which("unshare"), "--pid", "--net", "--ipc", "--uts", "--mount", "--fork", shutil.which("chroot"), ROOTFS, "/bin/true"]
+    for i in range(RUNS):
+        for rt, binary in RUNTIMES.items():
+            w, c, r = timed([binary, "--root", root_of(rt), "run", "--bundle", b, "run-%s-%d" % (rt, i)])
+            res[rt]["wall"].append(w)
+            res[rt]["cpu"].append(c)
+            res[rt]["rss"].append(r)
+        floor.append(timed(unshare)[0])
+    return res, med(floor)
+
+
+def bench_phases(b):
+    """2: create, start, delete separately."""
+    res = {rt: {"create": [], "start": [], "delete": []} for rt in RUNTIMES}
+    for i in range(RUNS):
+        for rt, binary in RUNTIMES.items():
+            cid = "ph-%s-%d" % (rt, i)
+            base = [binary, "--root", root_of(rt)]
+            res[rt]["create"].append(timed(base + ["create", "--bundle", b, cid])[0])
+            res[rt]["start"].append(timed(base + ["start", cid])[0])
+            for _ in range(200):  # wait until `true` has exited
+                st = subprocess.run(base + ["state", cid], capture_output=True, text=True)
+                if '"stopped"' in st.stdout:
+                    break
+                time.sleep(0.005)
+            res[rt]["delete"].append(timed(base + ["delete", cid])[0])
+    return res
+
+
+def cgroup_v1(ctrl, rel):
+    return os.path.join("/sys/fs/cgroup", ctrl, rel)
+
+
+def runs_under(rt, binary, b, limit):
+    """Does `run true` succeed with the runtime confined to `limit` bytes?"""
+    rel = "%s/mem-%s-%d" % (CGROUP_PARENT, rt, limit)
+    d = cgroup_v1("memory", rel)
+    os.makedirs(d, exist_ok=True)
+    try:
+        for f in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"):
+            try:
+                open(os.path.join(d, f), "w").write(str(limit))
+            except OSError:
+                pass
+        cmd = 'echo $$ > %s/cgroup.procs && exec %s --root %s run --bundle %s mem-%d' % (d, binary, root_of(rt), b, limit)
+        ok = subprocess.run(["sh", "-c", cmd], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode == 0
+        subprocess.run([binary, "--root", root_of(rt), "delete", "--force", "mem-%d" % limit],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return ok
+    finally:
+        for _ in range(50):
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                time.sleep(0.02)
+
+
+def bench_min_memory(b):
+    """4: binary search over 16 KiB steps between 64 KiB and 32 MiB."""
+    out = {}
+    for rt, binary in RUNTIMES.items():
+        lo, hi = 64 << 10, 32 << 20
+        if not runs_under(rt, binary, b, hi):
+            out[rt] = None
+            continue
+        while hi - lo > 16 << 10:
+            mid = (lo + hi) // 2 // 4096 * 4096
+            if runs_under(rt, binary, b, mid):
+                hi = mid
+            else:
+                lo = mid
+        out[rt] = hi
+    return out
+
+
+def bench_concurrency(b):
+    """5: N `run true` at once; total wall time."""
+    out = {rt: {} for rt in RUNTIMES}
+    for n in CONCURRENCY:
+        for rt, binary in RUNTIMES.items():
+            t = time.perf_counter()
+            procs = [subprocess.Popen([binary, "--root", root_of(rt), "run", "--bundle", b, "c%d-%d" % (n, i)],
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for i in range(n)]
+            failed = sum(p.wait() != 0 for p in procs)
+            out[rt][n] = ((time.perf_counter() - t) * 1000, failed)
+            leftovers = subprocess.run([binary, "--root", root_of(rt), "list", "-q"], capture_output=True, text=True).stdout.split()
+            for cid in leftovers:
+                subprocess.run([binary, "--root", root_of(rt), "delete", "--force", cid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out
+
+
+def bench_state_list(b):
+    """6: state and list latency with PRESENT created containers."""
+    out = {}
+    for rt, binary in RUNTIMES.items():
+        base = [binary, "--root", root_of(rt)]
+        for i in range(PRESENT):
+            subprocess.run(base + ["create", "--bundle", b, "many-%d" % i], check=True,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        state = [timed(base + ["state", "many-%d" % (i * 7 % PRESENT)])[0] for i in range(20)]
+        lst = [timed(base + ["list"])[0] for _ in range(10)]
+        out[rt] = (med(state), med(lst))
+        for i in range(PRESENT):
+            subprocess.run(base + ["delete", "--force", "many-%d" % i], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return out
+
+
+def versions():
+    v = {}
+    for rt, binary in RUNTIMES.items():
+        first = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.splitlines()
+        v[rt] = first[0] if first else "?"
+    return v
+
+
+def plot(conc, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for rt in RUNTIMES:
+        ns = sorted(conc[rt])
+        ax.plot(ns, [conc[rt][n][0] / n for n in ns], marker="o", label=rt)
+    ax.set_xscale("log")
+    ax.set_xlabel("containers started concurrently (N)")
+    ax.set_ylabel("wall time per container (ms)")
+    ax.set_title("run true, N at once, 2 cores")
+    ax.legend()
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if b else "-"
+
+
+def report(run, floor, phases, minmem, conc, sl):
+    crun = med(run["crun"]["wall"])
+    size = {rt: os.path.getsize(binary) for rt, binary in RUNTIMES.items()}
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`integration/bench.py`%s). Machine: %d cores, %.0f GiB, kernel %s; %s." % (
+            " --quick" if QUICK else "", os.cpu_count(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+            platform.release(), ", ".join("%s: %s" % kv for kv in versions().items())),
+        "",
+        "Method: one bundle (busybox rootfs, read-only; pid, network, ipc, uts and mount namespaces; a cgroup), "
+        "the runtimes alternating in every round, inside one `unshare -m` with /sys/fs/cgroup/unified hidden so "
+        "that crun runs on this hybrid host. Medians of %d runs; ratios against crun. Timings are reported, never "
+        "asserted; this machine is noisy." % RUNS,
+        "",
+        "## run true, and its parts",
+        "",
+        "| runtime | run (ms) | / crun | / floor | create | start | delete | CPU per run (ms) | peak RSS (KiB) | binary (KiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rt in RUNTIMES:
+        w = med(run[rt]["wall"])
+        lines.append("| %s | %.2f | %s | %s | %.2f | %.2f | %.2f | %.2f | %d | %d |" % (
+            rt, w, ratio(w, crun), ratio(w, floor), med(phases[rt]["create"]), med(phases[rt]["start"]),
+            med(phases[rt]["delete"]), med(run[rt]["cpu"]), med(run[rt]["rss"]), size[rt] // 1024))
+    lines += ["", "Floor (`unshare` with the same namespaces, chroot, true): %.2f ms." % floor, ""]
+    lines += ["## Smallest memory limit for `run true`", "", "| runtime | limit |", "|---|---|"]
+    for rt in RUNTIMES:
+        lines.append("| %s | %s |" % (rt, "%d KiB" % (minmem[rt] // 1024) if minmem[rt] else "failed at 32 MiB"))
+    lines += ["", "## Concurrent starts", "", "| runtime | " + " | ".join("N=%d total (ms) / per container" % n for n in CONCURRENCY) + " |",
+              "|---|" + "---|" * len(CONCURRENCY)]
+    for rt in RUNTIMES:
+        cells = []
+        for n in CONCURRENCY:
+            total, failed = conc[rt][n]
+            cells.append("%.0f / %.2f%s" % (total, total / n, " (%d failed)" % failed if failed else ""))
+        lines.append("| %s | %s |" % (rt, " | ".join(cells)))
+    lines += ["", "![per-container time against N](bench-concurrency.png)", ""]
+    lines += ["## state and list with %d containers present" % PRESENT, "", "| runtime | state (ms) | list (ms) |", "|---|---|---|"]
+    for rt in RUNTIMES:
+        lines.append("| %s | %.2f | %.2f |" % (rt, sl[rt][0], sl[rt][1]))
+    return "\n".join(lines) + "\n"
+
+
+def cleanup():
+    for ctrl in os.listdir("/sys/fs/cgroup"):
+        base = os.path.join("/sys/fs/cgroup", ctrl, CGROUP_PARENT)
+        if os.path.isdir(base):
+            for sub in sorted((os.path.join(r, d) for r, ds, _ in os.walk(base) for d in ds), key=len, reverse=True):
+                try:
+                    os.rmdir(sub)
+                except OSError:
+                    pass
+            try:
+                os.rmdir(base)
+            except OSError:
+                pass
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+try:
+    b = bundle("true")
+    run, floor = bench_run(b)
+    phases = bench_phases(b)
+    minmem = bench_min_memory(b)
+    conc = bench_concurrency(b)
+    sl = bench_state_list(bundle("wait", ("/bin/sleep", "3600")))
+    text = report(run, floor, phases, minmem, conc, sl)
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    open(OUT, "w").write(text)
+    plot(conc, os.path.join(os.path.dirname(OUT), "bench-concurrency.png"))
+    print(text)
+finally:
+    cleanup()
