@@ -64,6 +64,16 @@ pub enum Command {
     Spec(SpecArgs),
     /// Print the features this runtime supports, as JSON.
     Features,
+    /// Freeze every process of a container.
+    Pause(IdArg),
+    /// Thaw a paused container.
+    Resume(IdArg),
+    /// Change a container's resource limits while it runs.
+    Update(Box<UpdateArgs>),
+    /// Print a container's resource usage, and OOM events as they happen.
+    Events(EventsArgs),
+    /// List the processes of a container.
+    Ps(PsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -146,4 +156,95 @@ pub struct SpecArgs {
     /// Write a config for a rootless container (user namespace, no cgroups).
     #[arg(long)]
     pub rootless: bool,
+}
+
+/// runc's `update` flags. Values are taken as text and parsed by the command,
+/// so a bad one is a one-line error naming its flag.
+#[derive(Args, Debug, Default)]
+pub struct UpdateArgs {
+    /// A JSON file with the linux.resources to change, or - for stdin.
+    #[arg(short = 'r', long)]
+    pub resources: Option<String>,
+    /// Memory limit in bytes (64m, 1g, ... accepted; -1 for none).
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory: Option<String>,
+    /// Memory reservation (soft limit).
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap limit; -1 for unlimited swap.
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Kernel memory limit (refused: current kernels have none).
+    #[arg(long, allow_hyphen_values = true, hide = true)]
+    pub kernel_memory: Option<String>,
+    /// Kernel TCP buffer limit (cgroup v1 only).
+    #[arg(long, allow_hyphen_values = true, hide = true)]
+    pub kernel_memory_tcp: Option<String>,
+    /// CPU shares (relative weight).
+    #[arg(long = "cpu-share", visible_alias = "cpu-shares")]
+    pub cpu_share: Option<String>,
+    /// CFS quota in microseconds per period; -1 for none.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cpu_quota: Option<String>,
+    /// CFS period in microseconds.
+    #[arg(long)]
+    pub cpu_period: Option<String>,
+    /// CFS burst in microseconds.
+    #[arg(long)]
+    pub cpu_burst: Option<String>,
+    /// Realtime period in microseconds (cgroup v1 only).
+    #[arg(long)]
+    pub cpu_rt_period: Option<String>,
+    /// Realtime runtime in microseconds per period (cgroup v1 only).
+    #[arg(long, allow_hyphen_values = true)]
+    pub cpu_rt_runtime: Option<String>,
+    /// 1: SCHED_IDLE for the cgroup, 0: the default.
+    #[arg(long)]
+    pub cpu_idle: Option<String>,
+    /// CPUs to run on (0-3, 0,1).
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes to use.
+    #[arg(long)]
+    pub cpuset_mems: Option<String>,
+    /// Maximum number of pids; 0 or -1 for none.
+    #[arg(long, allow_hyphen_values = true)]
+    pub pids_limit: Option<String>,
+    /// Block IO weight, 10 to 1000.
+    #[arg(long)]
+    pub blkio_weight: Option<String>,
+    /// Intel RDT L3 cache schema (not supported).
+    #[arg(long)]
+    pub l3_cache_schema: Option<String>,
+    /// Intel RDT memory bandwidth schema (not supported).
+    #[arg(long)]
+    pub mem_bw_schema: Option<String>,
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Time between stats lines (Go durations: 5s, 500ms, 1m30s).
+    #[arg(long, default_value = "5s")]
+    pub interval: String,
+    /// Print the stats once and exit.
+    #[arg(long)]
+    pub stats: bool,
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    #[arg(short = 'f', long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+    pub id: String,
+    /// Arguments for the host's ps (default -ef).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PsFormat {
+    Table,
+    Json,
 }

@@ -39,6 +39,11 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32
         Command::List(a) => commands::list::run(g, a),
         Command::Spec(a) => commands::spec::run(g, a),
         Command::Features => commands::features::run(),
+        Command::Pause(a) => commands::pause::run(g, a),
+        Command::Resume(a) => commands::resume::run(g, a),
+        Command::Update(a) => commands::update::run(g, a),
+        Command::Events(a) => commands::events::run(g, a),
+        Command::Ps(a) => commands::ps::run(g, a),
     }
 }
 

@@ -4,8 +4,10 @@
 //! Paths always resolve from each hierarchy's root, never from the caller's
 //! own cgroup: the caller's cgroup belongs to whoever started us.
 
+pub mod freezer;
 pub mod mount;
 pub mod resources;
+pub mod stats;
 
 use anyhow::{anyhow, bail, Result};
 use std::path::{Path, PathBuf};
@@ -114,9 +116,26 @@ pub fn create(layout: &Layout, rel: &Path) -> Result<Placement> {
             remove(&placement);
             return Err(e);
         }
+        if h.v2 && layout.kind == Kind::Unified {
+            enable_for_stats(h, &dir);
+        }
         placement.dirs.push(dir);
     }
     Ok(placement)
+}
+
+/// On a pure v2 host a controller's files (memory.current, pids.current...)
+/// exist in the container's cgroup only when its parents enable it: enable
+/// the ones `events` reads, as runc does, so a container without limits
+/// still has figures. Best effort: a parent that holds processes refuses.
+fn enable_for_stats(h: &Hierarchy, dir: &Path) {
+    for controller in ["cpu", "io", "memory", "pids"] {
+        if v2_has(&h.mount_point, controller) {
+            if let Err(e) = enable_v2(&h.mount_point, dir, controller) {
+                crate::logging::debug(&format!("{e:#}"));
+            }
+        }
+    }
 }
 
 /// Another container's delete may remove a shared parent (such as `berth`)
@@ -172,50 +191,212 @@ pub fn join(placement: &Placement, pid: i32) -> Result<()> {
     Ok(())
 }
 
-/// Writes the container's limits, before its process joins. Each controller
-/// goes where the host has it: a v1 hierarchy, else the v2 tree (hybrid hosts
-/// keep some controllers only there). A controller the host lacks is an error.
+/// A container's cgroup directories, each paired with the hierarchy it lives
+/// in, so a verb can find a controller's v1 directory or the v2 one.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub kind: Kind,
+    pub pairs: Vec<(Hierarchy, PathBuf)>,
+}
+
+impl Bound {
+    /// Pairs each directory with the hierarchy whose mount point holds it
+    /// (the deepest one, should mounts nest). Matching by path rather than by
+    /// position works for a layout detected long after `create`.
+    pub fn new(layout: &Layout, placement: &Placement) -> Bound {
+        let pairs = placement
+            .dirs
+            .iter()
+            .filter_map(|d| {
+                let h = layout
+                    .hierarchies
+                    .iter()
+                    .filter(|h| d.starts_with(&h.mount_point))
+                    .max_by_key(|h| h.mount_point.components().count())?;
+                Some((h.clone(), d.clone()))
+            })
+            .collect();
+        Bound { kind: layout.kind, pairs }
+    }
+
+    /// The container's directory in the v1 hierarchy of `controller`.
+    pub fn v1(&self, controller: &str) -> Option<&Path> {
+        self.pairs
+            .iter()
+            .find(|(h, _)| !h.v2 && h.controllers.iter().any(|c| c == controller))
+            .map(|(_, d)| d.as_path())
+    }
+
+    /// The container's directory in the cgroup2 hierarchy, with that hierarchy.
+    pub fn v2(&self) -> Option<(&Hierarchy, &Path)> {
+        self.pairs.iter().find(|(h, _)| h.v2).map(|(h, d)| (h, d.as_path()))
+    }
+}
+
+/// The container's cgroups as this host mounts them now.
+pub fn bind(placement: &Placement) -> Result<Bound> {
+    if placement.dirs.is_empty() {
+        bail!("the container has no cgroup (it was never fully created)");
+    }
+    Ok(Bound::new(&detect()?, placement))
+}
+
+/// Cgroup writes, all decided and checked before the first is made, so a bad
+/// value is an error that changes nothing.
+#[derive(Debug, Default)]
+pub struct Plan {
+    steps: Vec<Step>,
+}
+
+#[derive(Debug)]
+struct Step {
+    dir: PathBuf,
+    /// A v2 controller to enable down to `dir` first: (mount point, name).
+    enable: Option<(PathBuf, String)>,
+    writes: Vec<resources::Write>,
+}
+
+impl Plan {
+    pub fn execute(&self) -> Result<()> {
+        for s in &self.steps {
+            if let Some((mount_point, controller)) = &s.enable {
+                enable_v2(mount_point, &s.dir, controller)?;
+            }
+            write_all(&s.dir, &s.writes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the container's limits, before its process joins: its device rules
+/// and its resources.
 pub fn apply(layout: &Layout, placement: &Placement, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
-    use resources::{controller_writes, device_writes, Version};
+    let cg = Bound::new(layout, placement);
     let r = r.cloned().unwrap_or_default();
-    let v1_dir = |c: &str| {
-        layout.hierarchies.iter().zip(&placement.dirs).find(|(h, _)| !h.v2 && h.controllers.iter().any(|x| x == c))
+    let devices = plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
+    let limits = plan_resources(&cg, &r, &r)?;
+    devices.execute()?;
+    limits.execute()
+}
+
+/// `update`: device rules only when the update gives some; then each
+/// controller the update touches, written with the merged values (v2's
+/// cpu.max and memory.swap.max need the half that did not change too).
+pub fn update(
+    cg: &Bound,
+    merged: &oci_spec::runtime::LinuxResources,
+    changed: &oci_spec::runtime::LinuxResources,
+) -> Result<()> {
+    let devices = match changed.devices() {
+        Some(rules) => plan_devices(cg, rules)?,
+        None => Plan::default(),
     };
-    let v2 = layout.hierarchies.iter().zip(&placement.dirs).find(|(h, _)| h.v2);
-    let rules = r.devices().clone().unwrap_or_default();
-    match v1_dir("devices") {
-        Some((_, dir)) => write_all(dir, &device_writes(&rules)?)?,
-        None => crate::logging::debug("no v1 devices controller: device rules are not enforced on cgroup v2 yet"),
-    }
-    for (controller, field) in resources::wanted(&r) {
-        if let Some((_, dir)) = v1_dir(controller) {
-            write_all(dir, &controller_writes(&r, controller, Version::V1)?)?;
-            continue;
-        }
-        let v2_name = if controller == "blkio" { "io" } else { controller };
-        match v2 {
-            Some((h, dir)) if v2_has(&h.mount_point, v2_name) => {
-                enable_v2(&h.mount_point, dir, v2_name)?;
-                write_all(dir, &controller_writes(&r, v2_name, Version::V2)?)?;
-            }
-            _ => bail!("{field}: the {controller} controller is not available on this host"),
+    let limits = plan_resources(cg, merged, changed)?;
+    devices.execute()?;
+    limits.execute()
+}
+
+/// v1 device rules go to the devices controller.
+pub fn plan_devices(cg: &Bound, rules: &[oci_spec::runtime::LinuxDeviceCgroup]) -> Result<Plan> {
+    let writes = resources::device_writes(rules)?;
+    match cg.v1("devices") {
+        Some(dir) => Ok(Plan { steps: vec![Step { dir: dir.into(), enable: None, writes }] }),
+        None => {
+            crate::logging::debug("no v1 devices controller: device rules are not enforced on cgroup v2 yet");
+            Ok(Plan::default())
         }
     }
-    if let Some(unified) = r.unified().as_ref().filter(|u| !u.is_empty()) {
-        let Some((h, dir)) = v2 else { bail!("linux.resources.unified: this host has no cgroup v2 hierarchy") };
-        for (key, value) in unified {
-            if key.contains('/') || !dir.join(key).exists() {
-                bail!("linux.resources.unified: {key:?} is not a cgroup v2 file here");
-            }
-            if let Some((controller, _)) = key.split_once('.') {
-                if v2_has(&h.mount_point, controller) {
-                    enable_v2(&h.mount_point, dir, controller)?;
-                }
-            }
-            write_one(dir, key, value, "linux.resources.unified")?;
-        }
+}
+
+/// The writes for every controller `changed` names, with values from
+/// `merged`. Each controller goes where the host has it: a v1 hierarchy,
+/// else the v2 tree (hybrid hosts keep some controllers only there). A
+/// controller the host lacks is an error.
+pub fn plan_resources(
+    cg: &Bound,
+    merged: &oci_spec::runtime::LinuxResources,
+    changed: &oci_spec::runtime::LinuxResources,
+) -> Result<Plan> {
+    let mut steps = Vec::new();
+    for (controller, field) in resources::wanted(changed) {
+        steps.push(controller_step(cg, merged, controller, field)?);
     }
-    Ok(())
+    for (key, value) in changed.unified().iter().flatten() {
+        steps.push(unified_step(cg, key, value)?);
+    }
+    Ok(Plan { steps })
+}
+
+fn controller_step(
+    cg: &Bound,
+    r: &oci_spec::runtime::LinuxResources,
+    controller: &'static str,
+    field: &str,
+) -> Result<Step> {
+    use resources::{controller_writes, Version};
+    if let Some(dir) = cg.v1(controller) {
+        let mut writes = controller_writes(r, controller, Version::V1)?;
+        check_v1_files(dir, &writes)?;
+        if controller == "memory" {
+            order_v1_memory(dir, &mut writes);
+        }
+        return Ok(Step { dir: dir.into(), enable: None, writes });
+    }
+    let v2_name = if controller == "blkio" { "io" } else { controller };
+    match cg.v2() {
+        Some((h, dir)) if v2_has(&h.mount_point, v2_name) => Ok(Step {
+            dir: dir.into(),
+            enable: Some((h.mount_point.clone(), v2_name.into())),
+            writes: controller_writes(r, v2_name, Version::V2)?,
+        }),
+        _ => bail!("{field}: the {controller} controller is not available on this host"),
+    }
+}
+
+/// A v1 file exists from the moment its cgroup does: one that is missing is
+/// a knob this kernel lacks (swap accounting off, no cfs burst, ...).
+fn check_v1_files(dir: &Path, writes: &[resources::Write]) -> Result<()> {
+    match writes.iter().find(|w| !dir.join(&w.file).exists()) {
+        Some(w) => bail!("{}: this host has no {}", w.field, dir.join(&w.file).display()),
+        None => Ok(()),
+    }
+}
+
+/// v1 refuses a memory limit above memory+swap and a memory+swap below the
+/// memory limit: when memory+swap grows past the current limit (or goes
+/// unlimited) it must be written first, as runc does.
+fn order_v1_memory(dir: &Path, writes: &mut Vec<resources::Write>) {
+    let find = |file: &str| writes.iter().position(|w| w.file == file);
+    let (Some(swap), Some(limit)) = (find("memory.memsw.limit_in_bytes"), find("memory.limit_in_bytes")) else {
+        return;
+    };
+    let current: Option<u64> =
+        std::fs::read_to_string(dir.join("memory.limit_in_bytes")).ok().and_then(|s| s.trim().parse().ok());
+    let value = &writes[swap].value;
+    let grows = value == "-1" || matches!((value.parse::<u64>(), current), (Ok(v), Some(c)) if c < v);
+    if grows && swap > limit {
+        let w = writes.remove(swap);
+        writes.insert(limit, w);
+    }
+}
+
+/// `linux.resources.unified`: a v2 file named as is; it must exist here.
+fn unified_step(cg: &Bound, key: &str, value: &str) -> Result<Step> {
+    let Some((h, dir)) = cg.v2() else { bail!("linux.resources.unified: this host has no cgroup v2 hierarchy") };
+    if key.contains('/') || !dir.join(key).exists() {
+        bail!("linux.resources.unified: {key:?} is not a cgroup v2 file here");
+    }
+    let enable = key
+        .split_once('.')
+        .filter(|(controller, _)| v2_has(&h.mount_point, controller))
+        .map(|(controller, _)| (h.mount_point.clone(), controller.to_string()));
+    let write = resources::Write {
+        controller: "unified",
+        file: key.into(),
+        value: value.into(),
+        field: "linux.resources.unified",
+    };
+    Ok(Step { dir: dir.into(), enable, writes: vec![write] })
 }
 
 fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
@@ -254,12 +435,61 @@ fn enable_in(dir: &Path, controller: &str) -> Result<()> {
         .map_err(|e| anyhow!("enable {controller} in {}: {e}", file.display()))
 }
 
-/// Every pid in the container's cgroup (from the first hierarchy).
+/// Every pid in the container's cgroup and in cgroups the container made
+/// below it (read from the first hierarchy: every one holds the same tasks).
 pub fn pids(placement: &Placement) -> Result<Vec<i32>> {
     let Some(dir) = placement.dirs.first() else { return Ok(vec![]) };
-    let text = std::fs::read_to_string(dir.join("cgroup.procs"))
-        .map_err(|e| anyhow!("read {}/cgroup.procs: {e}", dir.display()))?;
+    let mut out = read_procs(dir).map_err(|e| anyhow!("read {}/cgroup.procs: {e}", dir.display()))?;
+    collect_child_pids(dir, &mut out);
+    Ok(out)
+}
+
+fn read_procs(dir: &Path) -> std::io::Result<Vec<i32>> {
+    let text = std::fs::read_to_string(dir.join("cgroup.procs"))?;
     Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
+}
+
+/// Sub-cgroups can vanish while we walk them: those are skipped.
+fn collect_child_pids(dir: &Path, out: &mut Vec<i32>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(read_procs(&e.path()).unwrap_or_default());
+            collect_child_pids(&e.path(), out);
+        }
+    }
+}
+
+/// Signals every process of the container. On a pure v2 host SIGKILL is one
+/// write to cgroup.kill, which no fork can outrun. Otherwise each pid gets
+/// the signal while the freezer holds them all still, so none forks a child
+/// we would miss. A paused container stays frozen, except for SIGKILL: a
+/// frozen v1 task only dies once thawed.
+pub fn signal_all(placement: &Placement, sig: i32) -> Result<()> {
+    let cg = bind(placement)?;
+    if cg.kind == Kind::Unified && sig == libc::SIGKILL {
+        if let Some(file) = cg.v2().map(|(_, d)| d.join("cgroup.kill")).filter(|f| f.exists()) {
+            return std::fs::write(&file, "1").map_err(|e| anyhow!("write {}: {e}", file.display()));
+        }
+    }
+    if pids(placement)?.is_empty() {
+        return Ok(()); // nothing to signal, nothing to freeze
+    }
+    let freezer = freezer::Freezer::of(&cg).ok();
+    let was_frozen = freezer.as_ref().is_some_and(|f| f.is_frozen().unwrap_or(false));
+    if let (Some(f), false) = (&freezer, was_frozen) {
+        if let Err(e) = f.freeze() {
+            crate::logging::warn(&format!("kill --all: signalling without freezing: {e:#}"));
+        }
+    }
+    let signal = nix::sys::signal::Signal::try_from(sig).ok();
+    for pid in pids(placement)? {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+    }
+    if let (Some(f), true) = (&freezer, !was_frozen || sig == libc::SIGKILL) {
+        f.thaw()?;
+    }
+    Ok(())
 }
 
 /// Removes what the container created, children first. A directory still in
@@ -312,6 +542,40 @@ mod tests {
         assert_eq!(relative_path(Some(Path::new("/a/b")), "c1").unwrap(), PathBuf::from("a/b"));
         assert!(relative_path(Some(Path::new("/")), "c1").is_err());
         assert!(relative_path(Some(Path::new("/../x")), "c1").is_err());
+    }
+
+    #[test]
+    fn dirs_pair_with_their_hierarchy_by_path() {
+        let layout = parse_layout(HYBRID);
+        let placement = Placement {
+            dirs: vec!["/sys/fs/cgroup/cpu/berth/c1".into(), "/sys/fs/cgroup/unified/berth/c1".into()],
+            created: vec![],
+        };
+        let cg = Bound::new(&layout, &placement);
+        assert_eq!(cg.v1("cpu"), Some(Path::new("/sys/fs/cgroup/cpu/berth/c1")));
+        assert_eq!(cg.v1("memory"), None);
+        assert_eq!(cg.v2().map(|(_, d)| d), Some(Path::new("/sys/fs/cgroup/unified/berth/c1")));
+    }
+
+    #[test]
+    fn v1_memory_swap_goes_first_when_it_grows() {
+        use resources::Write;
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("memory.limit_in_bytes"), "33554432\n").unwrap();
+        let w = |file: &str, value: &str| Write {
+            controller: "memory",
+            file: file.into(),
+            value: value.into(),
+            field: "linux.resources.memory",
+        };
+        let order = |limit: &str, swap: &str| {
+            let mut ws = vec![w("memory.limit_in_bytes", limit), w("memory.memsw.limit_in_bytes", swap)];
+            order_v1_memory(t.path(), &mut ws);
+            ws.iter().map(|w| w.file.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(order("67108864", "67108864")[0], "memory.memsw.limit_in_bytes", "growing");
+        assert_eq!(order("-1", "-1")[0], "memory.memsw.limit_in_bytes", "unlimited");
+        assert_eq!(order("16777216", "16777216")[0], "memory.limit_in_bytes", "shrinking");
     }
 
     #[test]

@@ -84,6 +84,33 @@ pub fn wanted(r: &LinuxResources) -> Vec<(&'static str, &'static str)> {
     out
 }
 
+/// `changes` laid over `base`: objects merge field by field (memory.limit
+/// alone keeps memory.swap), anything else replaces (a device list is a
+/// whole). Used by `update`, whose writers need both halves of pairs such as
+/// v2's cpu.max or memory.swap.max.
+pub fn merge(base: &LinuxResources, changes: &LinuxResources) -> Result<LinuxResources> {
+    let mut merged = serde_json::to_value(base)?;
+    merge_json(&mut merged, &serde_json::to_value(changes)?);
+    serde_json::from_value(merged).map_err(|e| anyhow!("linux.resources: merging the update: {e}"))
+}
+
+fn merge_json(base: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(old) if !v.is_null() => merge_json(old, v),
+                    None if !v.is_null() => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
 /// -1 means unlimited; anything else must be positive.
 fn limit(value: i64, field: &'static str, v: Version) -> Result<String> {
     match value {
@@ -536,6 +563,19 @@ mod tests {
 
     fn files(ws: &[Write]) -> Vec<(String, String)> {
         ws.iter().map(|w| (w.file.clone(), w.value.clone())).collect()
+    }
+
+    #[test]
+    fn merge_keeps_what_the_update_leaves_out() {
+        let base = res(
+            r#"{"memory":{"limit":100,"swap":200},"cpu":{"quota":5000,"period":100000},"devices":[{"allow":false,"access":"rwm"}],"unified":{"a.b":"1"}}"#,
+        );
+        let changes = res(r#"{"memory":{"limit":150},"devices":[],"unified":{"c.d":"2"}}"#);
+        let m = merge(&base, &changes).unwrap();
+        assert_eq!((m.memory().unwrap().limit(), m.memory().unwrap().swap()), (Some(150), Some(200)));
+        assert_eq!(m.cpu().as_ref().unwrap().period(), Some(100000));
+        assert_eq!(m.devices().as_ref().unwrap().len(), 0, "a device list replaces the old one");
+        assert_eq!(m.unified().as_ref().unwrap().len(), 2);
     }
 
     #[test]

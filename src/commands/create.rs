@@ -106,6 +106,7 @@ fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
         cgroups: Placement::default(),
         hooks: Some(plan.hooks.clone()),
         own_pid_ns: plan.ns.new_pid,
+        resources: plan.spec.linux().as_ref().and_then(|l| l.resources().clone()),
     }
 }
 

@@ -41,21 +41,21 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
     dir.remove()
 }
 
+/// SIGKILL to init and to everything else in the cgroup (processes outside
+/// init's pid namespace, or all of them without one), which also thaws a
+/// paused container so its tasks can die; then waits for init to be gone.
 fn kill_and_wait(state: &State) {
-    if state.alive() {
-        if let Ok(pidfd) = crate::sys::pidfd_open(state.pid) {
-            if state.alive() {
-                let _ = crate::sys::pidfd_send_signal(&pidfd, libc::SIGKILL);
-                // The pidfd becomes readable when the process has exited.
-                let mut fds = [nix::poll::PollFd::new(pidfd.as_fd(), nix::poll::PollFlags::POLLIN)];
-                let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10_000u16));
-            }
-        }
+    let init = state.alive().then(|| crate::sys::pidfd_open(state.pid).ok()).flatten().filter(|_| state.alive());
+    if let Some(pidfd) = &init {
+        let _ = crate::sys::pidfd_send_signal(pidfd, libc::SIGKILL);
     }
-    // Processes outside init's pid namespace (or without one) die one by one.
-    if let Ok(pids) = crate::cgroups::pids(&state.cgroups) {
-        for pid in pids {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
-        }
+    if let Err(e) = crate::cgroups::signal_all(&state.cgroups, libc::SIGKILL) {
+        crate::logging::debug(&format!("delete: {e:#}"));
+    }
+    crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
+    if let Some(pidfd) = init {
+        // The pidfd becomes readable when the process has exited.
+        let mut fds = [nix::poll::PollFd::new(pidfd.as_fd(), nix::poll::PollFlags::POLLIN)];
+        let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10_000u16));
     }
 }

@@ -16,6 +16,10 @@ pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
         signal_all(&state, sig)?;
     } else {
         signal_init(&state, sig)?;
+        if sig == libc::SIGKILL && state.status() == Status::Paused {
+            // A frozen v1 task dies only once thawed (runc does the same).
+            crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
+        }
     }
     Ok(0)
 }
@@ -33,12 +37,10 @@ pub fn signal_init(state: &State, sig: i32) -> Result<()> {
     })
 }
 
+/// Every process in the container's cgroup (see `cgroups::signal_all`:
+/// cgroup.kill on v2, else pid by pid under the freezer).
 pub fn signal_all(state: &State, sig: i32) -> Result<()> {
-    let pids = crate::cgroups::pids(&state.cgroups)?;
-    for pid in pids {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::try_from(sig).ok());
-    }
-    Ok(())
+    crate::cgroups::signal_all(&state.cgroups, sig).map_err(|e| anyhow!("container {:?}: kill --all: {e:#}", state.id))
 }
 
 /// "KILL", "SIGKILL", "kill", "9": runc accepts all of them.

@@ -5,7 +5,7 @@
 
 use crate::cgroups::Placement;
 use anyhow::{anyhow, bail, Context, Result};
-use oci_spec::runtime::Hooks;
+use oci_spec::runtime::{Hooks, LinuxResources};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::File;
@@ -61,10 +61,16 @@ pub struct State {
     pub hooks: Option<Hooks>,
     #[serde(default)]
     pub own_pid_ns: bool,
+    /// The container's linux.resources as last applied (create, then each
+    /// `update` merged in): what a later update merges into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<LinuxResources>,
 }
 
 impl State {
-    /// The status with liveness applied: a dead or replaced init means stopped.
+    /// The status with liveness applied: a dead or replaced init means
+    /// stopped; a live one keeps what was recorded (running, created, or
+    /// paused until `resume`).
     pub fn status(&self) -> Status {
         if self.status == Status::Creating || self.status == Status::Stopped {
             return self.status;
@@ -196,4 +202,48 @@ pub fn read_state(dir: &Path) -> Result<State> {
 pub fn load(root: &Path, id: &str) -> Result<State> {
     crate::spec::validate::container_id(id)?;
     read_state(&root.join(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(status: Status, pid: i32, pid_start: u64) -> State {
+        State {
+            oci_version: "1.2.1".into(),
+            id: "c".into(),
+            status,
+            pid,
+            pid_start,
+            bundle: "/b".into(),
+            rootfs: "/b/rootfs".into(),
+            created: String::new(),
+            owner: "root".into(),
+            annotations: HashMap::new(),
+            cgroups: Placement::default(),
+            hooks: None,
+            own_pid_ns: false,
+            resources: None,
+        }
+    }
+
+    #[test]
+    fn paused_stays_paused_while_init_lives() {
+        let me = std::process::id() as i32;
+        let (start, _) = crate::sys::proc_start_time(me).unwrap();
+        assert_eq!(state(Status::Paused, me, start).status(), Status::Paused);
+        assert_eq!(state(Status::Paused, me, start + 1).status(), Status::Stopped, "another process on that pid");
+        assert_eq!(state(Status::Running, 0, 0).status(), Status::Stopped);
+    }
+
+    #[test]
+    fn resources_round_trip_and_old_files_load() {
+        let mut s = state(Status::Running, 1, 1);
+        s.resources = Some(serde_json::from_str(r#"{"pids":{"limit":5}}"#).unwrap());
+        let back: State = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.resources.unwrap().pids().unwrap().limit(), 5);
+        let mut old = serde_json::to_value(state(Status::Running, 1, 1)).unwrap();
+        old.as_object_mut().unwrap().remove("resources");
+        assert!(serde_json::from_value::<State>(old).unwrap().resources.is_none());
+    }
 }

@@ -1,0 +1,60 @@
+//! `ps`: the processes of a container. `--format json` prints the pids in
+//! its cgroup; the table is the host's `ps` (with the given arguments,
+//! `-ef` by default) cut down to its header and the container's lines, as
+//! runc does.
+
+use crate::cli::{GlobalOpts, PsArgs, PsFormat};
+use anyhow::{anyhow, bail, Result};
+
+pub fn run(g: &GlobalOpts, a: &PsArgs) -> Result<i32> {
+    let state = crate::state::load(&g.root, &a.id)?;
+    let pids = crate::cgroups::pids(&state.cgroups)?;
+    match a.format {
+        PsFormat::Json => println!("{}", serde_json::to_string(&pids)?),
+        PsFormat::Table => print!("{}", table(&host_ps(&a.ps_args)?, &pids)?),
+    }
+    Ok(0)
+}
+
+fn host_ps(args: &[String]) -> Result<String> {
+    let args: Vec<&str> = if args.is_empty() { vec!["-ef"] } else { args.iter().map(|s| s.as_str()).collect() };
+    let out = std::process::Command::new("ps").args(&args).output().map_err(|e| anyhow!("run ps: {e}"))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        bail!("ps {}: {} ({})", args.join(" "), why.lines().next().unwrap_or("").trim(), out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The header and the lines whose PID column is one of `pids`.
+pub fn table(ps_output: &str, pids: &[i32]) -> Result<String> {
+    let mut lines = ps_output.lines();
+    let header = lines.next().unwrap_or("");
+    let column = header
+        .split_whitespace()
+        .position(|f| f == "PID")
+        .ok_or_else(|| anyhow!("ps output has no PID column (header {header:?})"))?;
+    let mut out = format!("{header}\n");
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let field = line.split_whitespace().nth(column).unwrap_or("");
+        let pid: i32 = field.parse().map_err(|_| anyhow!("ps output: {field:?} in the PID column of {line:?}"))?;
+        if pids.contains(&pid) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_header_and_the_containers_lines() {
+        let ps = "UID   PID  PPID  C STIME TTY  TIME CMD\nroot    1     0  0 10:00 ?    00:00:01 /sbin/init\nroot  420     1  0 10:01 ?    00:00:00 /probe sleep 30\n";
+        let t = table(ps, &[420]).unwrap();
+        assert_eq!(t.lines().collect::<Vec<_>>(), vec![ps.lines().next().unwrap(), ps.lines().nth(2).unwrap()]);
+        assert!(table("USER COMMAND\nroot x\n", &[1]).unwrap_err().to_string().contains("no PID column"));
+    }
+}

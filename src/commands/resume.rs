@@ -1,0 +1,20 @@
+//! `resume`: thaw a paused container.
+
+use crate::cgroups::{self, freezer::Freezer};
+use crate::cli::{GlobalOpts, IdArg};
+use crate::state::{ContainerDir, Status, START_SOCKET};
+use anyhow::{bail, Result};
+
+pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
+    let dir = ContainerDir::open(&g.root, &a.id)?;
+    let mut state = dir.load()?;
+    if state.status() != Status::Paused {
+        bail!("container {:?} is not paused", a.id);
+    }
+    Freezer::of(&cgroups::bind(&state.cgroups)?)?.thaw()?;
+    // A container paused before `start` still has its start socket: it goes
+    // back to waiting for `start`.
+    state.status = if dir.path.join(START_SOCKET).exists() { Status::Created } else { Status::Running };
+    dir.save(&state)?;
+    Ok(0)
+}
