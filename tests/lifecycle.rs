@@ -216,6 +216,10 @@ fn concurrent_containers_under_the_default_cgroup_parent() {
     for h in handles {
         h.join().unwrap();
     }
+    // The shared default parent goes with the last container.
+    for dir in cgroup_dirs("/berth") {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
 }
 
 /// `--no-pivot` moves the rootfs over / and chroots (for ramfs roots).

@@ -83,12 +83,15 @@ pub fn detect() -> Result<Layout> {
     Ok(parse_layout(&text))
 }
 
+/// The parent of default cgroup paths.
+const DEFAULT_PARENT: &str = "berth";
+
 /// The cgroup path relative to each hierarchy root. Empty means the default,
 /// `/berth/<id>`; relative paths are taken from the root as well.
 pub fn relative_path(cgroups_path: Option<&Path>, id: &str) -> Result<PathBuf> {
     let p = match cgroups_path {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("berth").join(id),
+        _ => PathBuf::from(DEFAULT_PARENT).join(id),
     };
     let rel = crate::spec::plan::relative_destination(&p).map_err(|e| anyhow!("linux.cgroupsPath: {e}"))?;
     if rel.as_os_str().is_empty() {
@@ -504,6 +507,18 @@ pub fn remove(placement: &Placement) {
                 }
                 _ => break,
             }
+        }
+    }
+    remove_default_parents(placement);
+}
+
+/// `berth`, the parent of the default paths, belongs to berth but is shared:
+/// whichever container leaves it empty removes it (rmdir fails while another
+/// container is inside, which is the point).
+fn remove_default_parents(placement: &Placement) {
+    for dir in &placement.dirs {
+        if let Some(parent) = dir.parent().filter(|p| p.file_name().is_some_and(|n| n == DEFAULT_PARENT)) {
+            let _ = std::fs::remove_dir(parent);
         }
     }
 }
