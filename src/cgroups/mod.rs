@@ -4,6 +4,7 @@
 //! Paths always resolve from each hierarchy's root, never from the caller's
 //! own cgroup: the caller's cgroup belongs to whoever started us.
 
+pub mod device_filter;
 pub mod freezer;
 pub mod mount;
 pub mod resources;
@@ -249,6 +250,8 @@ pub fn bind(placement: &Placement) -> Result<Bound> {
 #[derive(Debug, Default)]
 pub struct Plan {
     steps: Vec<Step>,
+    /// cgroup v2's device rules: an eBPF program for this directory.
+    device_filter: Option<(PathBuf, device_filter::Filter)>,
 }
 
 #[derive(Debug)]
@@ -261,6 +264,9 @@ struct Step {
 
 impl Plan {
     pub fn execute(&self) -> Result<()> {
+        if let Some((dir, filter)) = &self.device_filter {
+            filter.attach(dir)?;
+        }
         for s in &self.steps {
             if let Some((mount_point, controller)) = &s.enable {
                 enable_v2(mount_point, &s.dir, controller)?;
@@ -299,13 +305,17 @@ pub fn update(
     limits.execute()
 }
 
-/// v1 device rules go to the devices controller.
+/// Device rules go to the v1 devices controller, else into an eBPF filter
+/// on the v2 directory (compiled now, attached when the plan runs).
 pub fn plan_devices(cg: &Bound, rules: &[oci_spec::runtime::LinuxDeviceCgroup]) -> Result<Plan> {
     let writes = resources::device_writes(rules)?;
-    match cg.v1("devices") {
-        Some(dir) => Ok(Plan { steps: vec![Step { dir: dir.into(), enable: None, writes }] }),
-        None => {
-            crate::logging::debug("no v1 devices controller: device rules are not enforced on cgroup v2 yet");
+    match (cg.v1("devices"), cg.v2()) {
+        (Some(dir), _) => Ok(Plan { steps: vec![Step { dir: dir.into(), enable: None, writes }], device_filter: None }),
+        (None, Some((_, dir))) => {
+            Ok(Plan { steps: vec![], device_filter: Some((dir.into(), device_filter::compile(rules)?)) })
+        }
+        (None, None) => {
+            crate::logging::debug("no devices controller and no cgroup v2: device rules are not enforced");
             Ok(Plan::default())
         }
     }
@@ -327,7 +337,7 @@ pub fn plan_resources(
     for (key, value) in changed.unified().iter().flatten() {
         steps.push(unified_step(cg, key, value)?);
     }
-    Ok(Plan { steps })
+    Ok(Plan { steps, device_filter: None })
 }
 
 fn controller_step(
