@@ -436,10 +436,12 @@ fn systemd_cgroup_without_systemd() {
         return;
     }
     for verb in ["create", "run"] {
-        let b = Bundle::new("systemd");
+        let mut b = Bundle::new("systemd");
+        // A well-formed systemd path, so the error is about systemd itself.
+        b.config["linux"]["cgroupsPath"] = json!(format!("system.slice:berth:{}", b.id));
         b.write_config();
         let bundle = b.bundle_arg();
-        rejected(&b, &["--systemd-cgroup", verb, "--bundle", &bundle, &b.id], &["--systemd-cgroup", "systemd"]);
+        rejected(&b, &["--systemd-cgroup", verb, "--bundle", &bundle, &b.id], &["--systemd-cgroup", "not running"]);
     }
 }
 
@@ -660,4 +662,17 @@ fn unsupported_linux_fields_are_refused() {
         assert!(err.contains(field), "{field}: {err}");
         b.assert_clean();
     }
+}
+
+/// --systemd-cgroup checks the slice:prefix:name form first.
+#[test]
+fn systemd_cgroup_with_a_malformed_path() {
+    let b = Bundle::new("systemd-path");
+    let bundle = b.bundle_arg();
+    b.write_config();
+    rejected(
+        &b,
+        &["--systemd-cgroup", "create", "--bundle", &bundle, &b.id],
+        &["linux.cgroupsPath", "slice:prefix:name"],
+    );
 }

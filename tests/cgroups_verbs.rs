@@ -349,3 +349,25 @@ fn kill_all_reaches_every_process() {
     assert_ok(&b.berth(&["delete", &b.id]), "delete");
     b.assert_clean();
 }
+
+/// memory.checkBeforeUpdate: a limit below current usage is refused; one
+/// above it is applied.
+#[test]
+fn check_before_update_refuses_a_limit_below_usage() {
+    let mut b = Bundle::new("verbs-checkupd");
+    b.config["linux"]["resources"] = json!({"memory": {"limit": 268435456, "checkBeforeUpdate": true}});
+    // 16 MiB in tmpfs is charged to the container's memory cgroup.
+    b.args(&[
+        "/bin/sh",
+        "-c",
+        "dd if=/dev/zero of=/dev/shm/fill bs=1M count=16 2>/dev/null; echo filled > /tmp/filled; sleep 60",
+    ]);
+    run_detached(&b);
+    eventually("the tmpfs fill", || b.rootfs().join("tmp/filled").exists());
+    let err = assert_one_line_error(&b.berth(&["update", "--memory", "4m", &b.id]));
+    assert!(err.contains("checkBeforeUpdate") && err.contains("memory"), "{err}");
+    assert_eq!(limit(&b, "memory", "memory.limit_in_bytes", "memory.max"), "268435456", "unchanged after the refusal");
+    assert_ok(&b.berth(&["update", "--memory", "128m", &b.id]), "update above usage");
+    assert_eq!(limit(&b, "memory", "memory.limit_in_bytes", "memory.max"), "134217728");
+    stop_and_delete(&b);
+}

@@ -9,6 +9,7 @@ pub mod freezer;
 pub mod mount;
 pub mod resources;
 pub mod stats;
+pub mod systemd;
 
 use anyhow::{anyhow, bail, Result};
 use std::path::{Path, PathBuf};

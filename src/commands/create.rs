@@ -51,10 +51,15 @@ struct Prepared {
 
 fn prepare(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Prepared> {
     spec::validate::container_id(&a.id)?;
-    if g.systemd_cgroup {
-        bail!("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
-    }
     let mut config = spec::load(&a.bundle)?;
+    if g.systemd_cgroup {
+        let path = config.linux().as_ref().and_then(|l| l.cgroups_path().clone()).unwrap_or_default();
+        cgroups::systemd::parse(&path.to_string_lossy())?;
+        if !cgroups::systemd::running() {
+            bail!("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
+        }
+        bail!("--systemd-cgroup: the systemd cgroup driver is not supported yet");
+    }
     spec::validate::validate(&config, &a.bundle)?;
     let caps = caps::masks(config.process().as_ref().and_then(|p| p.capabilities().as_ref()))?;
     let listen_fds = listen_fds();
