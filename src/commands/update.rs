@@ -184,6 +184,26 @@ fn name_the_flag(e: anyhow::Error, a: &UpdateArgs) -> anyhow::Error {
     e
 }
 
+/// memory.checkBeforeUpdate: refuse a limit below what the container uses
+/// now, instead of letting the kernel reclaim or OOM-kill to get there.
+fn check_before_update(cg: &cgroups::Bound, merged: &LinuxResources, changed: &LinuxResources) -> Result<()> {
+    let check = merged.memory().as_ref().and_then(|m| m.check_before_update()).unwrap_or(false);
+    let Some(limit) = changed.memory().as_ref().and_then(|m| m.limit()).filter(|l| *l > 0) else { return Ok(()) };
+    if !check {
+        return Ok(());
+    }
+    let usage_file = match (cg.v1("memory"), cg.v2()) {
+        (Some(dir), _) => dir.join("memory.usage_in_bytes"),
+        (None, Some((_, dir))) => dir.join("memory.current"),
+        _ => return Ok(()),
+    };
+    let usage: i64 = std::fs::read_to_string(&usage_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    if limit < usage {
+        bail!("linux.resources.memory.limit: {limit} is below the current usage {usage} (checkBeforeUpdate)");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,24 +294,4 @@ mod tests {
         let other = changes(&a, json!({"devices": [{"allow": true, "access": "rwm"}]}), &base).unwrap();
         assert!(other.devices().is_some());
     }
-}
-
-/// memory.checkBeforeUpdate: refuse a limit below what the container uses
-/// now, instead of letting the kernel reclaim or OOM-kill to get there.
-fn check_before_update(cg: &cgroups::Bound, merged: &LinuxResources, changed: &LinuxResources) -> Result<()> {
-    let check = merged.memory().as_ref().and_then(|m| m.check_before_update()).unwrap_or(false);
-    let Some(limit) = changed.memory().as_ref().and_then(|m| m.limit()).filter(|l| *l > 0) else { return Ok(()) };
-    if !check {
-        return Ok(());
-    }
-    let usage_file = match (cg.v1("memory"), cg.v2()) {
-        (Some(dir), _) => dir.join("memory.usage_in_bytes"),
-        (None, Some((_, dir))) => dir.join("memory.current"),
-        _ => return Ok(()),
-    };
-    let usage: i64 = std::fs::read_to_string(&usage_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-    if limit < usage {
-        bail!("linux.resources.memory.limit: {limit} is below the current usage {usage} (checkBeforeUpdate)");
-    }
-    Ok(())
 }
