@@ -258,3 +258,38 @@ fn session_keyring_per_container() {
     assert!(has_own_keyring(&[]), "no session keyring named after the container");
     assert!(!has_own_keyring(&["--no-new-keyring"]), "--no-new-keyring still made a keyring");
 }
+
+/// Many containers created at once under the shared default parent `/berth`:
+/// a create that finds the parent just made by another must still get a
+/// usable cpuset (a race that once failed with ENOSPC on join).
+#[test]
+fn many_concurrent_runs_under_the_default_parent_all_succeed() {
+    let mut b = Bundle::new("burst");
+    b.config["linux"].as_object_mut().unwrap().remove("cgroupsPath");
+    b.args(&["/bin/true"]);
+    b.write_config();
+    let bundle = b.path().to_str().unwrap().to_string();
+    let children: Vec<_> = (0..120)
+        .map(|i| {
+            Command::new(berth_bin())
+                .arg("--root")
+                .arg(&b.root)
+                .args(["run", "--bundle", &bundle, &format!("{}-{i}", b.id)])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let failures: Vec<String> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .filter(|o| !o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    assert!(failures.is_empty(), "{} failed: {failures:?}", failures.len());
+    for dir in cgroup_dirs("/berth") {
+        assert!(!dir.exists(), "{} left behind", dir.display());
+    }
+}

@@ -163,27 +163,36 @@ fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<Path
         let parent = cur.clone();
         cur.push(c);
         match std::fs::create_dir(&cur) {
-            Ok(()) => {
-                created.push(cur.clone());
-                if h.controllers.iter().any(|c| c == "cpuset") {
-                    inherit_cpuset(&parent, &cur)?;
-                }
-            }
+            Ok(()) => created.push(cur.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(e.into()),
             Err(e) => return Err(anyhow!("mkdir {}: {e}", cur.display())),
+        }
+        // Also for a directory another container just made: it may not have
+        // filled it yet, and an empty parent would leave ours empty too.
+        if h.controllers.iter().any(|c| c == "cpuset") {
+            inherit_cpuset(&parent, &cur)?;
         }
     }
     Ok(())
 }
 
 /// A new v1 cpuset cgroup starts with no cpus and no mems, and no process can
-/// join it until they are copied from the parent.
+/// join it until they are copied from the parent. Values already set (by the
+/// config, a user, or a concurrent create) are kept.
 fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
+    let read = |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| anyhow!("read {}: {e}", p.display()));
     for f in ["cpuset.cpus", "cpuset.mems"] {
-        let v =
-            std::fs::read_to_string(parent.join(f)).map_err(|e| anyhow!("read {}: {e}", parent.join(f).display()))?;
-        std::fs::write(child.join(f), v.trim()).map_err(|e| anyhow!("write {}: {e}", child.join(f).display()))?;
+        if !read(child.join(f))?.trim().is_empty() {
+            continue;
+        }
+        let v = read(parent.join(f))?;
+        match std::fs::write(child.join(f), v.trim()) {
+            Ok(()) => {}
+            // A concurrent create filled it first: fine if it is set now.
+            Err(_) if !read(child.join(f))?.trim().is_empty() => {}
+            Err(e) => return Err(anyhow!("write {}: {e}", child.join(f).display())),
+        }
     }
     Ok(())
 }
