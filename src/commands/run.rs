@@ -4,7 +4,7 @@ use super::create::{self, Created};
 use crate::cli::{GlobalOpts, RunArgs};
 use crate::state::ContainerDir;
 use anyhow::Result;
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{SigSet, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
@@ -61,8 +61,4 @@ fn wait_forwarding(init: i32, signals: &SigSet) -> i32 {
             }
         }
     }
-}
-
-pub fn unblock_all() {
-    let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }

@@ -166,7 +166,3 @@ fn reap(pid: i32) -> String {
         }
     }
 }
-
-pub fn raw(fd: &Option<OwnedFd>) -> Option<RawFd> {
-    fd.as_ref().map(|f| f.as_raw_fd())
-}

@@ -60,8 +60,4 @@ impl Channel {
         }
         Ok(Some(serde_json::from_slice(&buf[..n])?))
     }
-
-    pub fn raw(&self) -> i32 {
-        self.0.as_raw_fd()
-    }
 }

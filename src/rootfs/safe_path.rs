@@ -15,7 +15,6 @@ use nix::sys::stat::{fstatat, Mode, SFlag};
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 const MAX_SYMLINKS: usize = 40;
@@ -148,10 +147,6 @@ fn make(parent: &OwnedFd, name: &OsStr, kind: Kind) -> nix::Result<()> {
 /// `/proc/self/fd/N`: how mount(2) is pointed at an fd we resolved ourselves.
 pub fn fd_path(fd: &OwnedFd) -> PathBuf {
     PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-}
-
-pub fn name_bytes(p: &Path) -> &[u8] {
-    p.as_os_str().as_bytes()
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
-fn errno_result(ret: libc::c_long) -> std::io::Result<libc::c_long> {
+/// A raw syscall return value: negative means errno says why.
+pub fn errno_result(ret: libc::c_long) -> std::io::Result<libc::c_long> {
     if ret < 0 {
         Err(std::io::Error::last_os_error())
     } else {

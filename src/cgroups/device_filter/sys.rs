@@ -70,13 +70,7 @@ struct GetFdByIdAttr {
     open_flags: u32,
 }
 
-fn bpf_result(ret: libc::c_long) -> io::Result<libc::c_long> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
+use crate::sys::errno_result as bpf_result;
 
 /// BPF_PROG_LOAD: verifies `insns` and returns the program's fd. With `log`,
 /// the verifier writes its reasoning there (NUL-terminated).

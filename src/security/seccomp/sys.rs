@@ -3,13 +3,7 @@
 
 use std::io;
 
-fn seccomp_result(ret: libc::c_long) -> io::Result<libc::c_long> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
+use crate::sys::errno_result as seccomp_result;
 
 /// SECCOMP_SET_MODE_FILTER: attaches `filter` to the calling thread. Returns
 /// the listener fd with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0 (or, with
