@@ -44,154 +44,103 @@ impl MountOptions {
     }
 }
 
-/// Option -> (set this flag?, flag).
+/// Options that set (true) or clear (false) a mount(2) flag.
+const FLAG_OPTIONS: &[(&str, bool, MsFlags)] = &[
+    ("async", false, MsFlags::MS_SYNCHRONOUS),
+    ("atime", false, MsFlags::MS_NOATIME),
+    ("bind", true, MsFlags::MS_BIND),
+    ("defaults", true, MsFlags::empty()),
+    ("dev", false, MsFlags::MS_NODEV),
+    ("diratime", false, MsFlags::MS_NODIRATIME),
+    ("dirsync", true, MsFlags::MS_DIRSYNC),
+    ("exec", false, MsFlags::MS_NOEXEC),
+    ("iversion", true, MsFlags::MS_I_VERSION),
+    ("lazytime", true, MsFlags::MS_LAZYTIME),
+    ("loud", false, MsFlags::MS_SILENT),
+    ("mand", true, MsFlags::MS_MANDLOCK),
+    ("noatime", true, MsFlags::MS_NOATIME),
+    ("nodev", true, MsFlags::MS_NODEV),
+    ("nodiratime", true, MsFlags::MS_NODIRATIME),
+    ("noexec", true, MsFlags::MS_NOEXEC),
+    ("noiversion", false, MsFlags::MS_I_VERSION),
+    ("nolazytime", false, MsFlags::MS_LAZYTIME),
+    ("nomand", false, MsFlags::MS_MANDLOCK),
+    ("norelatime", false, MsFlags::MS_RELATIME),
+    ("nostrictatime", false, MsFlags::MS_STRICTATIME),
+    ("nosuid", true, MsFlags::MS_NOSUID),
+    ("nosymfollow", true, MsFlags::from_bits_retain(256)),
+    ("rbind", true, MsFlags::MS_BIND.union(MsFlags::MS_REC)),
+    ("relatime", true, MsFlags::MS_RELATIME),
+    ("remount", true, MsFlags::MS_REMOUNT),
+    ("ro", true, MsFlags::MS_RDONLY),
+    ("rw", false, MsFlags::MS_RDONLY),
+    ("silent", true, MsFlags::MS_SILENT),
+    ("strictatime", true, MsFlags::MS_STRICTATIME),
+    ("suid", false, MsFlags::MS_NOSUID),
+    ("symfollow", false, MsFlags::from_bits_retain(256)),
+    ("sync", true, MsFlags::MS_SYNCHRONOUS),
+];
+
+/// Propagation options, applied after the mount in the order given.
+const PROPAGATION_OPTIONS: &[(&str, MsFlags)] = &[
+    ("private", MsFlags::MS_PRIVATE),
+    ("rprivate", MsFlags::MS_PRIVATE.union(MsFlags::MS_REC)),
+    ("shared", MsFlags::MS_SHARED),
+    ("rshared", MsFlags::MS_SHARED.union(MsFlags::MS_REC)),
+    ("slave", MsFlags::MS_SLAVE),
+    ("rslave", MsFlags::MS_SLAVE.union(MsFlags::MS_REC)),
+    ("unbindable", MsFlags::MS_UNBINDABLE),
+    ("runbindable", MsFlags::MS_UNBINDABLE.union(MsFlags::MS_REC)),
+];
+
+/// Options that set (true) or clear (false) a mount_setattr attribute on the
+/// whole tree.
+const RECURSIVE_OPTIONS: &[(&str, bool, u64)] = &[
+    ("rro", true, sys::MOUNT_ATTR_RDONLY),
+    ("rrw", false, sys::MOUNT_ATTR_RDONLY),
+    ("rnosuid", true, sys::MOUNT_ATTR_NOSUID),
+    ("rsuid", false, sys::MOUNT_ATTR_NOSUID),
+    ("rnodev", true, sys::MOUNT_ATTR_NODEV),
+    ("rdev", false, sys::MOUNT_ATTR_NODEV),
+    ("rnoexec", true, sys::MOUNT_ATTR_NOEXEC),
+    ("rexec", false, sys::MOUNT_ATTR_NOEXEC),
+    ("rnodiratime", true, sys::MOUNT_ATTR_NODIRATIME),
+    ("rdiratime", false, sys::MOUNT_ATTR_NODIRATIME),
+    ("rrelatime", true, sys::MOUNT_ATTR_RELATIME),
+    ("rnorelatime", false, sys::MOUNT_ATTR__ATIME),
+    ("rnoatime", true, sys::MOUNT_ATTR_NOATIME),
+    ("ratime", false, sys::MOUNT_ATTR_NOATIME),
+    ("rstrictatime", true, sys::MOUNT_ATTR_STRICTATIME),
+    ("rnostrictatime", false, sys::MOUNT_ATTR_STRICTATIME),
+    ("rnosymfollow", true, sys::MOUNT_ATTR_NOSYMFOLLOW),
+    ("rsymfollow", false, sys::MOUNT_ATTR_NOSYMFOLLOW),
+];
+
+/// Options berth handles itself rather than passing to the kernel.
+const EXTENSION_OPTIONS: &[&str] = &["idmap", "ridmap", "tmpcopyup"];
+
 fn flag_option(opt: &str) -> Option<(bool, MsFlags)> {
-    use MsFlags as F;
-    Some(match opt {
-        "async" => (false, F::MS_SYNCHRONOUS),
-        "atime" => (false, F::MS_NOATIME),
-        "bind" => (true, F::MS_BIND),
-        "defaults" => (true, F::empty()),
-        "dev" => (false, F::MS_NODEV),
-        "diratime" => (false, F::MS_NODIRATIME),
-        "dirsync" => (true, F::MS_DIRSYNC),
-        "exec" => (false, F::MS_NOEXEC),
-        "iversion" => (true, F::MS_I_VERSION),
-        "lazytime" => (true, F::MS_LAZYTIME),
-        "loud" => (false, F::MS_SILENT),
-        "mand" => (true, F::MS_MANDLOCK),
-        "noatime" => (true, F::MS_NOATIME),
-        "nodev" => (true, F::MS_NODEV),
-        "nodiratime" => (true, F::MS_NODIRATIME),
-        "noexec" => (true, F::MS_NOEXEC),
-        "noiversion" => (false, F::MS_I_VERSION),
-        "nolazytime" => (false, F::MS_LAZYTIME),
-        "nomand" => (false, F::MS_MANDLOCK),
-        "norelatime" => (false, F::MS_RELATIME),
-        "nostrictatime" => (false, F::MS_STRICTATIME),
-        "nosuid" => (true, F::MS_NOSUID),
-        "nosymfollow" => (true, F::from_bits_retain(256)),
-        "rbind" => (true, F::MS_BIND | F::MS_REC),
-        "relatime" => (true, F::MS_RELATIME),
-        "remount" => (true, F::MS_REMOUNT),
-        "ro" => (true, F::MS_RDONLY),
-        "rw" => (false, F::MS_RDONLY),
-        "silent" => (true, F::MS_SILENT),
-        "strictatime" => (true, F::MS_STRICTATIME),
-        "suid" => (false, F::MS_NOSUID),
-        "symfollow" => (false, F::from_bits_retain(256)),
-        "sync" => (true, F::MS_SYNCHRONOUS),
-        _ => return None,
-    })
+    FLAG_OPTIONS.iter().find(|(n, _, _)| *n == opt).map(|(_, set, f)| (*set, *f))
 }
 
 pub fn propagation_option(opt: &str) -> Option<MsFlags> {
-    use MsFlags as F;
-    Some(match opt {
-        "private" => F::MS_PRIVATE,
-        "rprivate" => F::MS_PRIVATE | F::MS_REC,
-        "shared" => F::MS_SHARED,
-        "rshared" => F::MS_SHARED | F::MS_REC,
-        "slave" => F::MS_SLAVE,
-        "rslave" => F::MS_SLAVE | F::MS_REC,
-        "unbindable" => F::MS_UNBINDABLE,
-        "runbindable" => F::MS_UNBINDABLE | F::MS_REC,
-        _ => return None,
-    })
+    PROPAGATION_OPTIONS.iter().find(|(n, _)| *n == opt).map(|(_, f)| *f)
 }
 
-/// Option -> (set?, attribute) for mount_setattr on the whole tree.
 fn recursive_option(opt: &str) -> Option<(bool, u64)> {
-    use sys::*;
-    Some(match opt {
-        "rro" => (true, MOUNT_ATTR_RDONLY),
-        "rrw" => (false, MOUNT_ATTR_RDONLY),
-        "rnosuid" => (true, MOUNT_ATTR_NOSUID),
-        "rsuid" => (false, MOUNT_ATTR_NOSUID),
-        "rnodev" => (true, MOUNT_ATTR_NODEV),
-        "rdev" => (false, MOUNT_ATTR_NODEV),
-        "rnoexec" => (true, MOUNT_ATTR_NOEXEC),
-        "rexec" => (false, MOUNT_ATTR_NOEXEC),
-        "rnodiratime" => (true, MOUNT_ATTR_NODIRATIME),
-        "rdiratime" => (false, MOUNT_ATTR_NODIRATIME),
-        "rrelatime" => (true, MOUNT_ATTR_RELATIME),
-        "rnorelatime" => (false, MOUNT_ATTR__ATIME),
-        "rnoatime" => (true, MOUNT_ATTR_NOATIME),
-        "ratime" => (false, MOUNT_ATTR_NOATIME),
-        "rstrictatime" => (true, MOUNT_ATTR_STRICTATIME),
-        "rnostrictatime" => (false, MOUNT_ATTR_STRICTATIME),
-        "rnosymfollow" => (true, MOUNT_ATTR_NOSYMFOLLOW),
-        "rsymfollow" => (false, MOUNT_ATTR_NOSYMFOLLOW),
-        _ => return None,
-    })
+    RECURSIVE_OPTIONS.iter().find(|(n, _, _)| *n == opt).map(|(_, set, a)| (*set, *a))
 }
 
-/// Every option name `parse` understands (unknown ones become fs data).
+/// Every option name `parse` understands (unknown ones become fs data),
+/// taken from the tables so `berth features` cannot drift from them.
 pub fn known_options() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = vec![
-        "async",
-        "atime",
-        "bind",
-        "defaults",
-        "dev",
-        "diratime",
-        "dirsync",
-        "exec",
-        "iversion",
-        "lazytime",
-        "loud",
-        "mand",
-        "noatime",
-        "nodev",
-        "nodiratime",
-        "noexec",
-        "noiversion",
-        "nolazytime",
-        "nomand",
-        "norelatime",
-        "nostrictatime",
-        "nosuid",
-        "nosymfollow",
-        "rbind",
-        "relatime",
-        "remount",
-        "ro",
-        "rw",
-        "silent",
-        "strictatime",
-        "suid",
-        "symfollow",
-        "sync",
-        "private",
-        "rprivate",
-        "shared",
-        "rshared",
-        "slave",
-        "rslave",
-        "unbindable",
-        "runbindable",
-        "rro",
-        "rrw",
-        "rnosuid",
-        "rsuid",
-        "rnodev",
-        "rdev",
-        "rnoexec",
-        "rexec",
-        "rnodiratime",
-        "rdiratime",
-        "rrelatime",
-        "rnorelatime",
-        "rnoatime",
-        "ratime",
-        "rstrictatime",
-        "rnostrictatime",
-        "rnosymfollow",
-        "rsymfollow",
-        "idmap",
-        "ridmap",
-        "tmpcopyup",
-    ];
+    let mut v: Vec<&'static str> = FLAG_OPTIONS
+        .iter()
+        .map(|(n, _, _)| *n)
+        .chain(PROPAGATION_OPTIONS.iter().map(|(n, _)| *n))
+        .chain(RECURSIVE_OPTIONS.iter().map(|(n, _, _)| *n))
+        .chain(EXTENSION_OPTIONS.iter().copied())
+        .collect();
     v.sort_unstable();
     v
 }
@@ -254,6 +203,15 @@ mod tests {
         assert_eq!(o.propagation, vec![MsFlags::MS_SLAVE | MsFlags::MS_REC]);
         assert_eq!(o.rec_set, sys::MOUNT_ATTR_RDONLY);
         assert_eq!(o.data, "size=64k,mode=755");
+    }
+
+    #[test]
+    fn every_known_option_is_understood() {
+        let all = known_options();
+        assert_eq!(all.len(), 62);
+        for o in all {
+            assert!(opts(&[o]).data.is_empty(), "{o} fell through to fs data");
+        }
     }
 
     #[test]
