@@ -168,14 +168,8 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
         wait_for(chan, "hooks")?;
     }
     if has(h.create_container()) {
-        let mut state = ctx.hook_state.clone();
-        state["pid"] = std::process::id().into();
-        state["status"] = "creating".into();
-        crate::hooks::run_all(
-            "createContainer",
-            h.create_container().as_deref().unwrap_or_default(),
-            &state.to_string(),
-        )?;
+        let state = state_doc(ctx, "creating", std::process::id() as i32).to_string();
+        crate::hooks::run_all("createContainer", h.create_container().as_deref().unwrap_or_default(), &state)?;
     }
     Ok(())
 }
@@ -273,12 +267,8 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
     let program = &ready.program;
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
-        let state = serde_json::json!({
-            "ociVersion": plan.spec.version(), "id": plan.id, "status": "running",
-            "pid": std::process::id(), "bundle": plan.bundle,
-            "annotations": plan.spec.annotations().clone().unwrap_or_default(),
-        });
-        crate::hooks::run_all("startContainer", &hooks, &state.to_string())?;
+        let state = state_doc(ctx, "running", std::process::id() as i32).to_string();
+        crate::hooks::run_all("startContainer", &hooks, &state)?;
     }
     if plan.process.no_new_privileges().unwrap_or(false) {
         process_attrs::no_new_privs()?;
@@ -317,6 +307,15 @@ fn seccomp_needs_privilege(plan: &LaunchPlan, ctx: &Context) -> bool {
     plan.seccomp.is_some() && !plan.process.no_new_privileges().unwrap_or(false) && ctx.caps.effective & sys_admin == 0
 }
 
+/// The container's state document as init reports it: the parent's, with
+/// this phase's status and the pid the reader should see.
+fn state_doc(ctx: &Context, status: &str, pid: i32) -> serde_json::Value {
+    let mut doc = ctx.hook_state.clone();
+    doc["status"] = status.into();
+    doc["pid"] = pid.into();
+    doc
+}
+
 fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> Result<()> {
     let Some(program) = &plan.seccomp else { return Ok(()) };
     let Some(listener) = crate::security::seccomp::install(program)? else { return Ok(()) };
@@ -328,10 +327,7 @@ fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> 
         "fds": ["seccompFd"],
         "pid": pid,
         "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
-        "state": {
-            "ociVersion": plan.spec.version(), "id": plan.id, "status": status, "pid": pid,
-            "bundle": plan.bundle, "annotations": plan.spec.annotations().clone().unwrap_or_default(),
-        },
+        "state": state_doc(ctx, status, pid),
     });
     super::console::send_fd(agent, &listener, msg.to_string().as_bytes())
         .map_err(|e| anyhow!("linux.seccomp.listenerPath: send listener: {e:#}"))
