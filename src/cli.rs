@@ -74,6 +74,8 @@ pub enum Command {
     Events(EventsArgs),
     /// List the processes of a container.
     Ps(PsArgs),
+    /// Run a new process inside a running container.
+    Exec(Box<ExecArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -101,6 +103,9 @@ pub struct CreateArgs {
     /// Pass this many fds beyond stdio (3..3+N) into the container.
     #[arg(long, default_value_t = 0)]
     pub preserve_fds: u32,
+    /// Unix socket that receives a pidfd of the container's init.
+    #[arg(long)]
+    pub pidfd_socket: Option<PathBuf>,
     pub id: String,
 }
 
@@ -247,4 +252,65 @@ pub struct PsArgs {
 pub enum PsFormat {
     Table,
     Json,
+}
+
+/// runc's `exec` flags. Without --process, the container's own process from
+/// config.json is the base and the flags change it.
+#[derive(Args, Debug, Default)]
+pub struct ExecArgs {
+    /// A JSON file holding the whole OCI process to run.
+    #[arg(short = 'p', long)]
+    pub process: Option<PathBuf>,
+    /// Allocate a pseudo-terminal.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Working directory inside the container.
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Set an environment variable (NAME=value); may repeat.
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+    /// uid[:gid] to run as.
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+    /// Additional group ids; may repeat.
+    #[arg(short = 'g', long = "additional-gids")]
+    pub additional_gids: Vec<String>,
+    /// Add a capability (CAP_NET_ADMIN or NET_ADMIN); may repeat.
+    #[arg(short = 'c', long = "cap")]
+    pub caps: Vec<String>,
+    /// Set no_new_privs for the process.
+    #[arg(long)]
+    pub no_new_privs: bool,
+    /// AppArmor profile for the process.
+    #[arg(long)]
+    pub apparmor: Option<String>,
+    /// SELinux label for the process.
+    #[arg(long)]
+    pub process_label: Option<String>,
+    /// Return once the process has started.
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Write the process's pid to this file.
+    #[arg(long)]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket that receives the pty master when a terminal is used.
+    #[arg(long)]
+    pub console_socket: Option<PathBuf>,
+    /// Unix socket that receives a pidfd of the new process.
+    #[arg(long)]
+    pub pidfd_socket: Option<PathBuf>,
+    /// Pass this many fds beyond stdio (3..3+N) into the process.
+    #[arg(long, default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Allow exec into a paused container (the process starts frozen).
+    #[arg(long)]
+    pub ignore_paused: bool,
+    /// Run in a sub-cgroup of the container: PATH, or CONTROLLERS:PATH for v1.
+    #[arg(long)]
+    pub cgroup: Vec<String>,
+    pub id: String,
+    /// The command and its arguments (ignored with --process).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }

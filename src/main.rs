@@ -44,6 +44,7 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32
         Command::Update(a) => commands::update::run(g, a),
         Command::Events(a) => commands::events::run(g, a),
         Command::Ps(a) => commands::ps::run(g, a),
+        Command::Exec(a) => commands::exec::run(g, a),
     }
 }
 
@@ -55,6 +56,7 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
         + match command {
             Command::Create(a) => a.preserve_fds,
             Command::Run(a) => a.create.preserve_fds,
+            Command::Exec(a) => a.preserve_fds,
             _ => return Ok(()),
         };
     for fd in 3..3 + n as i32 {

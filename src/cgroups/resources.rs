@@ -326,6 +326,8 @@ pub fn blkio_to_io_weight(weight: u16) -> u64 {
 fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     let Some(b) = r.block_io() else { return Ok(vec![]) };
     let mut out = Vec::new();
+    // 0 means "not set", as runc reads it (Docker always sends weight 0).
+    let (weight, leaf_weight) = (b.weight().filter(|w| *w != 0), b.leaf_weight().filter(|w| *w != 0));
     let check = |w: u16, field: &'static str| -> Result<u16> {
         if !(10..=1000).contains(&w) {
             bail!("{field}: {w} is outside 10..1000");
@@ -361,7 +363,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     match v {
         Version::V1 => {
             let c = "blkio";
-            if let Some(wt) = b.weight() {
+            if let Some(wt) = weight {
                 out.push(w(
                     c,
                     "blkio.weight",
@@ -369,7 +371,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                     "linux.resources.blockIO.weight",
                 ));
             }
-            if let Some(lw) = b.leaf_weight() {
+            if let Some(lw) = leaf_weight {
                 out.push(w(
                     c,
                     "blkio.leaf_weight",
@@ -403,7 +405,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
         }
         Version::V2 => {
             let c = "io";
-            if let Some(wt) = b.weight() {
+            if let Some(wt) = weight {
                 let wt = check(wt, "linux.resources.blockIO.weight")?;
                 out.push(w(
                     c,
@@ -412,7 +414,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                     "linux.resources.blockIO.weight",
                 ));
             }
-            if b.leaf_weight().is_some() {
+            if leaf_weight.is_some() {
                 bail!("linux.resources.blockIO.leafWeight: not available on cgroup v2");
             }
             for d in b.weight_device().iter().flatten() {
@@ -646,6 +648,13 @@ mod tests {
         assert_eq!(pids(&res(r#"{"pids":{"limit":0}}"#)).unwrap()[0].value, "max");
         assert_eq!(pids(&res(r#"{"pids":{"limit":-1}}"#)).unwrap()[0].value, "max");
         assert_eq!(pids(&res(r#"{"pids":{"limit":32}}"#)).unwrap()[0].value, "32");
+    }
+
+    #[test]
+    fn blkio_weight_zero_means_unset_as_docker_sends_it() {
+        let r = res(r#"{"blockIO":{"weight":0}}"#);
+        assert!(controller_writes(&r, "blkio", Version::V1).unwrap().is_empty());
+        assert!(controller_writes(&r, "io", Version::V2).unwrap().is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 
 pub fn run(g: &GlobalOpts, a: &CreateArgs) -> Result<i32> {
-    create(g, a, None)?;
+    create(g, a, false)?;
     Ok(0)
 }
 
@@ -21,17 +21,28 @@ pub struct Created {
     pub dir: ContainerDir,
     pub state: State,
     pub launched: Launched,
+    /// The pty master, when berth holds the container's terminal itself.
+    pub tty: Option<OwnedFd>,
 }
 
-/// Creates the container. `console` overrides --console-socket (used by a
-/// foreground `run` that proxies the terminal itself).
-pub fn create(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Created> {
-    let prepared = prepare(g, a, console)?;
+/// Creates the container. With `hold_terminal` (a foreground `run`), a
+/// terminal without --console-socket is allocated for berth to proxy.
+pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Created> {
+    let mut prepared = prepare(g, a, hold_terminal)?;
     // Side effects start here: from now on a failure removes what it made.
     let dir = ContainerDir::create(&g.root, &a.id)?;
     let mut state = initial_state(a, &prepared.plan);
     match materialize(a, &prepared, &dir, &mut state) {
-        Ok(launched) => Ok(Created { dir, state, launched }),
+        Ok(launched) => {
+            let tty = match prepared.held_terminal.take().map(|s| crate::process::console::recv_fd(&s)).transpose() {
+                Ok(tty) => tty,
+                Err(e) => {
+                    undo(&prepared.plan, dir, &state);
+                    return Err(e);
+                }
+            };
+            Ok(Created { dir, state, launched, tty })
+        }
         Err(e) => {
             undo(&prepared.plan, dir, &state);
             Err(e)
@@ -47,9 +58,11 @@ struct Prepared {
     layout: cgroups::Layout,
     cgroup_rel: std::path::PathBuf,
     console: Option<OwnedFd>,
+    /// Our end of the socketpair init sends the pty master on (hold_terminal).
+    held_terminal: Option<OwnedFd>,
 }
 
-fn prepare(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<Prepared> {
+fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepared> {
     spec::validate::container_id(&a.id)?;
     let mut config = spec::load(&a.bundle)?;
     if g.systemd_cgroup {
@@ -80,10 +93,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<P
     let layout = cgroups::detect()?;
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
-    let console = match console {
-        Some(c) => Some(c),
-        None => console_socket(&plan, a.console_socket.as_deref())?,
-    };
+    let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
     crate::logging::debug(&format!(
         "create {}: rootfs {}, clone flags {:?}, joins {}, unshare {:?}, cgroup layout {:?}",
         a.id,
@@ -93,7 +103,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, console: Option<OwnedFd>) -> Result<P
         plan.ns.unshare_flags,
         layout.kind
     ));
-    Ok(Prepared { plan, caps, layout, cgroup_rel, console })
+    Ok(Prepared { plan, caps, layout, cgroup_rel, console, held_terminal })
 }
 
 fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
@@ -144,6 +154,9 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
     if let Some(path) = &a.pid_file {
         write_pid_file(path, launched.pid)?;
     }
+    if let Some(path) = &a.pidfd_socket {
+        crate::process::pidfd_socket::send(path, launched.pidfd.as_ref(), launched.pid, b"standard")?;
+    }
     Ok(launched)
 }
 
@@ -174,16 +187,28 @@ pub fn socket_path(dir: &ContainerDir) -> std::path::PathBuf {
     Path::new(&format!("/proc/self/fd/{}", dir.lock_fd())).join(START_SOCKET)
 }
 
-fn console_socket(plan: &spec::LaunchPlan, path: Option<&Path>) -> Result<Option<OwnedFd>> {
+/// Where init sends the pty master: the caller's console socket, or a
+/// socketpair whose other end (returned second) berth keeps to proxy it.
+fn console_socket(
+    plan: &spec::LaunchPlan,
+    path: Option<&Path>,
+    hold_terminal: bool,
+) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     let terminal = plan.process.terminal().unwrap_or(false);
     match (terminal, path) {
-        (true, None) => bail!("process.terminal: a terminal needs --console-socket"),
+        (true, None) if hold_terminal => {
+            let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
+            Ok((Some(theirs.into()), Some(ours.into())))
+        }
+        (true, None) => bail!(
+            "process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)"
+        ),
         (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
-        (false, None) => Ok(None),
+        (false, None) => Ok((None, None)),
         (true, Some(p)) => {
             let s = std::os::unix::net::UnixStream::connect(p)
                 .map_err(|e| anyhow!("--console-socket {}: {e}", p.display()))?;
-            Ok(Some(s.into()))
+            Ok((Some(s.into()), None))
         }
     }
 }
@@ -223,7 +248,7 @@ fn owner() -> String {
     }
 }
 
-fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
+pub fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
     let tmp =
         path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
     std::fs::write(&tmp, pid.to_string()).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))?;

@@ -14,6 +14,17 @@ const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
 
 /// Creates the pty and sends the master; returns the peer (the new stdio).
 pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<OwnedFd> {
+    let (master, peer) = open_pty(root, size)?;
+    let (_, console) = root.open_path(Path::new("/dev/console"), Some(Kind::File))?;
+    mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
+    send_master(socket, &master)?;
+    Ok(peer)
+}
+
+/// A new pty from the container's own devpts: (master, peer). The peer comes
+/// from the master (TIOCGPTPEER), never from a path the container could swap.
+pub fn open_pty(root: &Root, size: Option<(u16, u16)>) -> Result<(OwnedFd, OwnedFd)> {
     let (resolved, _) = root
         .open_path(Path::new("/dev/pts/ptmx"), None)
         .map_err(|e| anyhow!("process.terminal: needs a devpts mount at /dev/pts: {e:#}"))?;
@@ -28,16 +39,49 @@ pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<
         bail!("unlock pty: {}", std::io::Error::last_os_error());
     }
     if let Some((rows, cols)) = size {
-        let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
-        // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer.
-        unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+        set_size(&master, rows, cols);
     }
     let peer = crate::sys::pty_peer(master.as_raw_fd()).map_err(|e| anyhow!("open pty peer: {e}"))?;
-    let (_, console) = root.open_path(Path::new("/dev/console"), Some(Kind::File))?;
-    mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
-        .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
-    send_fd(socket, &master, b"/dev/ptmx").map_err(|e| anyhow!("--console-socket: send pty master: {e}"))?;
-    Ok(peer)
+    Ok((master, peer))
+}
+
+pub fn set_size(tty: &impl AsRawFd, rows: u16, cols: u16) {
+    let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer.
+    unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+}
+
+/// The size of a terminal, when `fd` is one.
+pub fn size_of(fd: &impl AsRawFd) -> Option<(u16, u16)> {
+    // SAFETY: an all-zero winsize is valid; TIOCGWINSZ fills it.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes a winsize through a valid pointer.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_row > 0).then_some((ws.ws_row, ws.ws_col))
+}
+
+/// Sends the pty master as runc frames it: SCM_RIGHTS with the name as payload.
+pub fn send_master(socket: &OwnedFd, master: &OwnedFd) -> Result<()> {
+    send_fd(socket, master, b"/dev/ptmx").map_err(|e| anyhow!("--console-socket: send pty master: {e}"))
+}
+
+/// Receives one fd sent with SCM_RIGHTS (the pty master from init or exec).
+pub fn recv_fd(socket: &OwnedFd) -> Result<OwnedFd> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned};
+    let mut buf = [0u8; 4096];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(socket.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC)
+        .map_err(|e| anyhow!("receive pty master: {e}"))?;
+    for c in msg.cmsgs().map_err(|e| anyhow!("receive pty master: {e}"))? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            if let Some(fd) = fds.first() {
+                // SAFETY: SCM_RIGHTS just installed this fd in our table; we own it.
+                return Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(*fd) });
+            }
+        }
+    }
+    bail!("receive pty master: no fd in the message")
 }
 
 pub fn send_fd(socket: &OwnedFd, fd: &OwnedFd, name: &[u8]) -> Result<()> {

@@ -24,12 +24,12 @@
 
 use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
-use crate::error::ExitError;
 use crate::rootfs::{
     devices, masks, mounts, pivot,
     safe_path::{Kind, Root},
 };
-use crate::security::{caps, process_attrs, user};
+use super::finish::Identity;
+use crate::security::process_attrs;
 use crate::spec::LaunchPlan;
 use anyhow::{anyhow, bail, Result};
 use std::ffi::CString;
@@ -81,19 +81,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
     }
-    if seccomp_needs_privilege(plan, ctx) {
-        // Without no_new_privs, installing a filter takes CAP_SYS_ADMIN, which
-        // the process may be about to lose: install it now (runc's order).
-        install_seccomp(plan, ctx, "creating", host_pid)?;
-    }
-    caps::drop_bounding(&ctx.caps)?;
-    user::switch(plan.process.user())?;
-    caps::apply_sets(&ctx.caps)?;
-    enter_cwd(plan)?;
-    let program = super::exec::find(&plan.exec.args[0], &plan.exec.path_var)?;
-    super::protect::refuse_runtime_binary(Path::new(program.to_str().unwrap_or_default()), ctx.self_exe)?;
-    process_attrs::personality(plan.personality)?;
-    crate::sys::cloexec_from(3 + plan.opts.preserve_fds).map_err(|e| anyhow!("close_range: {e}"))?;
+    let program = identity(plan, ctx).become_user(&mut || install_seccomp(plan, ctx, "creating", host_pid))?;
     // From here on the parent may exit: we must outlive it.
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
@@ -220,17 +208,6 @@ fn set_names(plan: &LaunchPlan) -> Result<()> {
     Ok(())
 }
 
-fn enter_cwd(plan: &LaunchPlan) -> Result<()> {
-    let cwd = &plan.exec.cwd;
-    nix::unistd::chdir(cwd).map_err(|e| anyhow!("process.cwd: chdir {}: {e}", cwd.display()))?;
-    // A cwd outside the new root (an fd or mount trick) shows as "(unreachable)".
-    let now = nix::unistd::getcwd().map_err(|e| anyhow!("process.cwd: getcwd: {e}"))?;
-    if !now.is_absolute() {
-        bail!("process.cwd: {} resolves outside the container root", cwd.display());
-    }
-    Ok(())
-}
-
 /// Blocks until `start` connects, then runs startContainer hooks and execs.
 /// Errors go to the `start` connection, since `create` is gone by now.
 fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Error {
@@ -264,30 +241,24 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Err
 }
 
 fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert::Infallible> {
-    let program = &ready.program;
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
         let state = state_doc(ctx, "running", std::process::id() as i32).to_string();
         crate::hooks::run_all("startContainer", &hooks, &state)?;
     }
-    if plan.process.no_new_privileges().unwrap_or(false) {
-        process_attrs::no_new_privs()?;
+    identity(plan, ctx).exec(&ready.program, &mut || install_seccomp(plan, ctx, "running", ready.host_pid))
+}
+
+fn identity<'a>(plan: &'a LaunchPlan, ctx: &'a Context) -> Identity<'a> {
+    Identity {
+        process: &plan.process,
+        exec: &plan.exec,
+        caps: &ctx.caps,
+        has_seccomp: plan.seccomp.is_some(),
+        personality: plan.personality,
+        preserve_fds: plan.opts.preserve_fds,
+        self_exe: ctx.self_exe,
     }
-    let affinity = plan.process.exec_cpu_affinity().as_ref();
-    process_attrs::cpu_affinity(
-        affinity.and_then(|a| a.cpu_affinity_final().as_ref()),
-        "process.execCPUAffinity.final",
-    )?;
-    let umask = plan.process.user().umask().unwrap_or(0o022);
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
-    if !seccomp_needs_privilege(plan, ctx) {
-        // As close to execve as we can: nothing after this may be denied.
-        install_seccomp(plan, ctx, "running", ready.host_pid)?;
-    }
-    crate::sys::reset_signals();
-    let e = nix::unistd::execve(program, &plan.exec.args, &plan.exec.env).unwrap_err();
-    let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
-    Err(ExitError::new(code, format!("exec {:?}: {e}", program)).into())
 }
 
 /// Our pid as the host sees it: /proc, still the host's before pivot_root,
@@ -297,14 +268,6 @@ fn host_pid() -> i32 {
         .ok()
         .and_then(|p| p.to_str().and_then(|s| s.parse().ok()))
         .unwrap_or_else(|| std::process::id() as i32)
-}
-
-/// True when the filter must go in before capabilities are dropped: without
-/// no_new_privs, seccomp(2) needs CAP_SYS_ADMIN, and the process keeps it
-/// only if the config grants it.
-fn seccomp_needs_privilege(plan: &LaunchPlan, ctx: &Context) -> bool {
-    let sys_admin = 1u64 << ::caps::Capability::CAP_SYS_ADMIN.index();
-    plan.seccomp.is_some() && !plan.process.no_new_privileges().unwrap_or(false) && ctx.caps.effective & sys_admin == 0
 }
 
 /// The container's state document as init reports it: the parent's, with
@@ -318,8 +281,6 @@ fn state_doc(ctx: &Context, status: &str, pid: i32) -> serde_json::Value {
 
 fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> Result<()> {
     let Some(program) = &plan.seccomp else { return Ok(()) };
-    let Some(listener) = crate::security::seccomp::install(program)? else { return Ok(()) };
-    let Some(agent) = &ctx.seccomp_agent else { bail!("linux.seccomp.listenerPath: no agent connection") };
     let seccomp = plan.spec.linux().as_ref().and_then(|l| l.seccomp().clone());
     // The runtime-spec's container process state, with the listener fd.
     let msg = serde_json::json!({
@@ -329,6 +290,5 @@ fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> 
         "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
         "state": state_doc(ctx, status, pid),
     });
-    super::console::send_fd(agent, &listener, msg.to_string().as_bytes())
-        .map_err(|e| anyhow!("linux.seccomp.listenerPath: send listener: {e:#}"))
+    super::finish::install_seccomp(program, ctx.seccomp_agent.as_ref(), msg)
 }

@@ -14,6 +14,7 @@ use nix::sched::{setns, CloneFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
 
 /// Everything init needs besides the plan; built by `create`.
 pub struct Context<'a> {
@@ -43,7 +44,8 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     // The child inherits this: it is never dumpable, not even for an instant.
     super::protect::set_dumpable(false)?;
     let (parent_end, child_end) = Channel::pair()?;
-    let (forked, born_in) = clone_into_cgroup(plan.ns.clone_flags.bits() as u64, ctx)?;
+    let v2_dir = ctx.layout.hierarchies.iter().zip(&ctx.placement.dirs).find(|(h, _)| h.v2).map(|(_, d)| d);
+    let (forked, born_in) = clone_into_cgroup(plan.ns.clone_flags.bits() as u64, v2_dir.map(|d| d.as_path()))?;
     let (pid, pidfd) = match forked {
         Forked::Child => {
             drop(parent_end);
@@ -70,12 +72,11 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
 /// (CLONE_INTO_CGROUP), so it never runs a moment in the caller's cgroup;
 /// falls back to a plain clone where the kernel refuses. Returns the
 /// directory init was born in, if any.
-fn clone_into_cgroup(flags: u64, ctx: &Context) -> Result<(Forked, Option<std::path::PathBuf>)> {
-    let v2_dir = ctx.layout.hierarchies.iter().zip(&ctx.placement.dirs).find(|(h, _)| h.v2).map(|(_, d)| d);
+pub fn clone_into_cgroup(flags: u64, v2_dir: Option<&Path>) -> Result<(Forked, Option<PathBuf>)> {
     let dir_fd = v2_dir.and_then(|d| sys::openat2(libc::AT_FDCWD, d, libc::O_PATH | libc::O_DIRECTORY, 0, 0).ok());
     if let (Some(fd), Some(dir)) = (&dir_fd, v2_dir) {
         match sys::clone_process(flags, Some(fd.as_raw_fd())) {
-            Ok(forked) => return Ok((forked, Some(dir.clone()))),
+            Ok(forked) => return Ok((forked, Some(dir.to_path_buf()))),
             Err(e) => crate::logging::debug(&format!("clone into cgroup {}: {e}; joining after clone", dir.display())),
         }
     }
@@ -88,7 +89,7 @@ fn supervise(
     chan: &Channel,
     l: &mut Launched,
     intermediate: &mut Option<i32>,
-    born_in: Option<&std::path::Path>,
+    born_in: Option<&Path>,
 ) -> Result<()> {
     let pid = l.pid;
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
@@ -155,7 +156,7 @@ fn kill(l: &Launched) {
     let _ = waitpid(Pid::from_raw(l.pid), None);
 }
 
-fn reap(pid: i32) -> String {
+pub fn reap(pid: i32) -> String {
     loop {
         match waitpid(Pid::from_raw(pid), None) {
             Err(nix::errno::Errno::EINTR) => continue,

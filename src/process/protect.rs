@@ -5,14 +5,15 @@
 //! binary itself. So:
 //! - berth is non-dumpable from before the clone, so /proc/PID/exe of init
 //!   is closed to container processes without CAP_SYS_PTRACE;
-//! - when init joins an existing pid namespace (the only case where other
-//!   container processes can see it before it execs), berth first re-execs
-//!   from a sealed memfd copy, so what such a process could open is a
-//!   read-only anonymous copy, even with CAP_SYS_PTRACE;
+//! - when a berth process becomes visible to container processes that could
+//!   open a non-dumpable process's exe (init joining an existing pid
+//!   namespace, or `exec`, when the container may hold CAP_SYS_PTRACE over
+//!   the host's user namespace), berth first re-execs from a sealed memfd
+//!   copy, so what such a process could open is a read-only anonymous copy;
 //! - init refuses to exec a program (or `#!` interpreter) that is the
 //!   runtime binary.
 //!
-//! The copy costs a few ms and is only paid in that joined-pid case.
+//! The copy costs a few ms and is only paid in those cases.
 
 use anyhow::{anyhow, bail, Result};
 use std::ffi::CString;
@@ -37,6 +38,25 @@ pub fn running_from_sealed_copy() -> bool {
     std::env::var_os(REEXEC_ENV).is_some()
 }
 
+/// True when a process of this container could open /proc/PID/exe of a
+/// non-dumpable berth process it can see: that takes CAP_SYS_PTRACE in the
+/// host's user namespace, so a container with its own user namespace, or
+/// whose bounding set lacks CAP_SYS_PTRACE, never can (`exec` never adds a
+/// capability outside that set).
+pub fn container_may_ptrace_host(config: &oci_spec::runtime::Spec) -> bool {
+    let linux = config.linux().as_ref();
+    let has_userns = linux
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|n| n.iter().any(|ns| ns.typ() == oci_spec::runtime::LinuxNamespaceType::User));
+    let ptrace = config
+        .process()
+        .as_ref()
+        .and_then(|p| p.capabilities().as_ref())
+        .and_then(|c| c.bounding().as_ref())
+        .is_some_and(|b| b.contains(&oci_spec::runtime::Capability::SysPtrace));
+    !has_userns && ptrace
+}
+
 /// Re-executes the current command line from a sealed memfd copy of our
 /// binary. Returns only on failure.
 pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
@@ -50,7 +70,9 @@ pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
             CString::new(kv)
         })
         .collect::<Result<_, _>>()?;
-    env.push(CString::new(format!("{REEXEC_ENV}=1"))?);
+    // The copy must still recognise the binary on disk (see refuse_runtime_binary).
+    let (dev, ino) = self_identity().unwrap_or_default();
+    env.push(CString::new(format!("{REEXEC_ENV}={dev}:{ino}"))?);
     let argv: Vec<*const libc::c_char> =
         args.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let envp: Vec<*const libc::c_char> =
@@ -95,8 +117,14 @@ fn sealed_copy() -> Result<OwnedFd> {
     Ok(memfd)
 }
 
-/// Device and inode of the binary we run, to recognise it inside a container.
+/// Device and inode of the berth binary on disk, to recognise it inside a
+/// container; in the sealed copy, those of the binary it was copied from.
 pub fn self_identity() -> Option<(u64, u64)> {
+    if let Some(v) = std::env::var_os(REEXEC_ENV) {
+        let v = v.to_string_lossy();
+        let (dev, ino) = v.split_once(':')?;
+        return Some((dev.parse().ok()?, ino.parse().ok()?));
+    }
     std::fs::metadata("/proc/self/exe").ok().map(|m| (m.dev(), m.ino()))
 }
 

@@ -1,5 +1,6 @@
 //! config.json: load, validate without side effects, compile into a plan.
 
+pub mod exec_process;
 pub mod load;
 pub mod plan;
 pub mod validate;

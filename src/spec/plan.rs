@@ -333,7 +333,7 @@ fn rlimit_resource(t: PosixRlimitType) -> libc::c_int {
     }) as libc::c_int
 }
 
-fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
+pub fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
     Ok(p.rlimits()
         .as_deref()
         .unwrap_or_default()
@@ -344,7 +344,7 @@ fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-fn exec_plan(p: &Process) -> Result<ExecPlan> {
+pub fn exec_plan(p: &Process) -> Result<ExecPlan> {
     let args = p.args().as_deref().unwrap_or_default();
     let args = args
         .iter()

@@ -2,7 +2,7 @@
 //! field and the value, because that is what a user has to go and fix.
 
 use anyhow::{bail, Result};
-use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -40,6 +40,11 @@ fn root(spec: &Spec, bundle: &Path) -> Result<()> {
 
 fn process(spec: &Spec) -> Result<()> {
     let Some(p) = spec.process() else { bail!("process: missing") };
+    process_fields(p)
+}
+
+/// The checks on a process alone; `exec` runs them on the process it starts.
+pub fn process_fields(p: &Process) -> Result<()> {
     let args = p.args().as_deref().unwrap_or_default();
     if args.is_empty() || args[0].is_empty() {
         bail!("process.args: must name a program to run");
@@ -126,7 +131,15 @@ fn namespaces(spec: &Spec) -> Result<()> {
 
 /// Security labels the host cannot apply are errors, never silently dropped.
 fn security_labels(spec: &Spec) -> Result<()> {
-    let apparmor = spec.process().as_ref().and_then(|p| p.apparmor_profile().clone()).filter(|s| !s.is_empty());
+    if let Some(p) = spec.process() {
+        process_labels(p)?;
+    }
+    let mount_label = spec.linux().as_ref().and_then(|l| l.mount_label().clone()).filter(|s| !s.is_empty());
+    label_supported("linux.mountLabel", mount_label)
+}
+
+pub fn process_labels(p: &Process) -> Result<()> {
+    let apparmor = p.apparmor_profile().clone().filter(|s| !s.is_empty());
     if let Some(profile) = apparmor {
         let on = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y");
         if !on {
@@ -134,15 +147,15 @@ fn security_labels(spec: &Spec) -> Result<()> {
         }
         bail!("process.apparmorProfile: {profile:?}: AppArmor profiles are not supported yet");
     }
-    let selinux = spec.process().as_ref().and_then(|p| p.selinux_label().clone()).filter(|s| !s.is_empty());
-    let mount_label = spec.linux().as_ref().and_then(|l| l.mount_label().clone()).filter(|s| !s.is_empty());
-    for (field, label) in [("process.selinuxLabel", selinux), ("linux.mountLabel", mount_label)] {
-        if let Some(label) = label {
-            if !std::path::Path::new("/sys/fs/selinux/enforce").exists() {
-                bail!("{field}: {label:?} given but SELinux is not enabled on this host");
-            }
-            bail!("{field}: {label:?}: SELinux labels are not supported yet");
+    label_supported("process.selinuxLabel", p.selinux_label().clone().filter(|s| !s.is_empty()))
+}
+
+fn label_supported(field: &str, label: Option<String>) -> Result<()> {
+    if let Some(label) = label {
+        if !std::path::Path::new("/sys/fs/selinux/enforce").exists() {
+            bail!("{field}: {label:?} given but SELinux is not enabled on this host");
         }
+        bail!("{field}: {label:?}: SELinux labels are not supported yet");
     }
     Ok(())
 }

@@ -1,0 +1,211 @@
+//! `exec`: run a new process inside an existing container, in all of its
+//! namespaces and cgroups, under its limits, capabilities and seccomp filter.
+
+use crate::cgroups::{self, Bound};
+use crate::cli::{ExecArgs, GlobalOpts};
+use crate::process::enter::{self, EnterPlan};
+use crate::process::{console, foreground, protect};
+use crate::spec::{self, exec_process};
+use crate::state::{State, Status};
+use anyhow::{anyhow, bail, Result};
+use nix::sched::CloneFlags;
+use oci_spec::runtime::{Process, Spec};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Component, Path, PathBuf};
+
+pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
+    let state = spec::validate::container_id(&a.id).and_then(|()| crate::state::load(&g.root, &a.id))?;
+    check_status(&state, a)?;
+    let config = spec::load(&state.bundle)?;
+    let process = exec_process::build(&config, a)?;
+    spec::validate::process_fields(&process)?;
+    spec::validate::process_labels(&process)?;
+    check_terminal(&process, a)?;
+    let cgroup_dirs = sub_cgroups(&state, &a.cgroup)?;
+    if protect::container_may_ptrace_host(&config) && !protect::running_from_sealed_copy() {
+        // The new process is visible in the container before it execs.
+        protect::reexec_from_sealed_copy()?;
+    }
+    let (console, proxy) = console_ends(&process, a)?;
+    let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
+    let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
+    let entered = enter::launch(&plan)?;
+    drop(plan);
+    if let Some(path) = &a.pid_file {
+        super::create::write_pid_file(path, entered.pid)?;
+    }
+    if let Some(path) = &a.pidfd_socket {
+        crate::process::pidfd_socket::send(path, entered.pidfd.as_ref(), entered.pid, b"setns")?;
+    }
+    let Some(signals) = signals else { return Ok(0) };
+    let tty = proxy.map(|s| console::recv_fd(&s)).transpose()?;
+    foreground::wait(entered.pid, &signals, tty)
+}
+
+fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
+    let id = &a.id;
+    match state.status() {
+        Status::Created | Status::Running => Ok(()),
+        Status::Paused if a.ignore_paused => Ok(()),
+        Status::Paused => bail!("container {id:?}: cannot exec in a paused container (use --ignore-paused to override)"),
+        Status::Stopped => bail!("container {id:?}: cannot exec in a stopped container (container not running)"),
+        Status::Creating => bail!("container {id:?}: cannot exec in a container that is still being created"),
+    }
+}
+
+fn check_terminal(p: &Process, a: &ExecArgs) -> Result<()> {
+    let terminal = p.terminal().unwrap_or(false);
+    if terminal && a.detach && a.console_socket.is_none() {
+        bail!("--detach with a terminal needs --console-socket (berth cannot hold the terminal once it exits)");
+    }
+    if !terminal && a.console_socket.is_some() {
+        bail!("--console-socket: given but the process has no terminal (use --tty or process.terminal)");
+    }
+    Ok(())
+}
+
+/// Where the pty master goes: the caller's console socket, or a socketpair
+/// whose other end (returned second) berth keeps to proxy the terminal.
+fn console_ends(p: &Process, a: &ExecArgs) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
+    if !p.terminal().unwrap_or(false) {
+        return Ok((None, None));
+    }
+    if let Some(path) = &a.console_socket {
+        let s = std::os::unix::net::UnixStream::connect(path)
+            .map_err(|e| anyhow!("--console-socket {}: {e}", path.display()))?;
+        return Ok((Some(s.into()), None));
+    }
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
+    Ok((Some(theirs.into()), Some(ours.into())))
+}
+
+/// `--cgroup PATH` or `--cgroup CONTROLLERS:PATH`: a sub-cgroup of the
+/// container's, which must already exist. Without it, the container's own.
+fn sub_cgroups(state: &State, flags: &[String]) -> Result<Vec<PathBuf>> {
+    let layout = cgroups::detect()?;
+    let bound = Bound::new(&layout, &state.cgroups);
+    let mut out = Vec::new();
+    for (h, dir) in &bound.pairs {
+        let mut chosen = dir.clone();
+        for flag in flags {
+            let (controllers, sub) = match flag.split_once(':') {
+                Some((c, p)) => (Some(c), p),
+                None => (None, flag.as_str()),
+            };
+            let applies = match controllers {
+                None => true,
+                Some(list) => list.split(',').any(|c| h.controllers.iter().any(|hc| hc == c)),
+            };
+            if applies {
+                chosen = dir.join(relative_sub_cgroup(flag, sub)?);
+            }
+        }
+        if !chosen.is_dir() {
+            bail!("--cgroup: {} does not exist", chosen.display());
+        }
+        out.push(chosen);
+    }
+    Ok(out)
+}
+
+fn relative_sub_cgroup(flag: &str, sub: &str) -> Result<PathBuf> {
+    let p = Path::new(sub);
+    if sub.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::RootDir)) {
+        bail!("--cgroup {flag:?}: the path must name a sub-cgroup of the container's, without '..'");
+    }
+    Ok(p.components().filter(|c| matches!(c, Component::Normal(_))).collect())
+}
+
+fn plan(
+    state: &State,
+    config: &Spec,
+    process: Process,
+    cgroup_dirs: Vec<PathBuf>,
+    console: Option<OwnedFd>,
+    a: &ExecArgs,
+) -> Result<EnterPlan> {
+    let init = crate::sys::pidfd_open(state.pid).map_err(|e| anyhow!("container {:?}: pidfd of init: {e}", a.id))?;
+    // The pidfd pins the process; the start time proves it is still init.
+    if !state.alive() {
+        bail!("container {:?}: container not running", a.id);
+    }
+    let (join_pid_ns, setns_flags) = namespaces_to_join(state.pid)?;
+    let chroot = if setns_flags.contains(CloneFlags::CLONE_NEWNS) {
+        None
+    } else {
+        let root = format!("/proc/{}/root", state.pid);
+        Some(crate::sys::openat2(libc::AT_FDCWD, Path::new(&root), libc::O_PATH | libc::O_DIRECTORY, 0, 0)?)
+    };
+    let layout = cgroups::detect()?;
+    let v2 = layout.hierarchies.iter().filter(|h| h.v2).map(|h| h.mount_point.clone()).collect::<Vec<_>>();
+    let cgroup_v2_dir = cgroup_dirs.iter().find(|d| v2.iter().any(|m| d.starts_with(m))).cloned();
+    let caps = crate::security::caps::masks(process.capabilities().as_ref())?;
+    let linux = config.linux().clone().unwrap_or_default();
+    let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
+    let seccomp_agent = match (&seccomp, linux.seccomp().as_ref().and_then(|s| s.listener_path().clone())) {
+        (Some(p), Some(path)) if p.wants_listener => Some(
+            std::os::unix::net::UnixStream::connect(&path)
+                .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?
+                .into(),
+        ),
+        (Some(p), None) if p.wants_listener => bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path"),
+        _ => None,
+    };
+    let personality = linux.personality().as_ref().map(|p| match p.domain() {
+        oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
+        oci_spec::runtime::LinuxPersonalityDomain::PerLinux32 => 0x0008,
+    });
+    Ok(EnterPlan {
+        init,
+        join_pid_ns,
+        setns_flags,
+        chroot,
+        cgroup_dirs,
+        cgroup_v2_dir,
+        exec: spec::plan::exec_plan(&process)?,
+        rlimits: spec::plan::rlimits(&process)?,
+        caps,
+        seccomp,
+        seccomp_agent,
+        state: state.oci_json(),
+        oci_version: config.version().clone(),
+        listener_metadata: linux.seccomp().as_ref().and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
+        console,
+        preserve_fds: a.preserve_fds,
+        personality,
+        self_exe: protect::self_identity(),
+        process,
+    })
+}
+
+/// Init's namespaces that differ from ours: those are the container's own.
+fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
+    let kinds = [
+        ("user", CloneFlags::CLONE_NEWUSER),
+        ("mnt", CloneFlags::CLONE_NEWNS),
+        ("net", CloneFlags::CLONE_NEWNET),
+        ("ipc", CloneFlags::CLONE_NEWIPC),
+        ("uts", CloneFlags::CLONE_NEWUTS),
+        ("cgroup", CloneFlags::CLONE_NEWCGROUP),
+        ("time", CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)),
+    ];
+    let differs = |name: &str| -> Result<bool> {
+        let ours = match std::fs::metadata(format!("/proc/self/ns/{name}")) {
+            Ok(m) => m,
+            // A kernel without this kind of namespace.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => bail!("/proc/self/ns/{name}: {e}"),
+        };
+        let theirs = std::fs::metadata(format!("/proc/{pid}/ns/{name}"))
+            .map_err(|e| anyhow!("/proc/{pid}/ns/{name}: {e}"))?;
+        Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
+    };
+    let mut flags = CloneFlags::empty();
+    for (name, flag) in kinds {
+        if differs(name)? {
+            flags |= flag;
+        }
+    }
+    Ok((differs("pid")?, flags))
+}

@@ -1,0 +1,107 @@
+//! The process `exec` starts, from clone to execve. Like init, it only
+//! applies a plan, and its errors go back to the parent over the channel.
+//!
+//! The steps, in order:
+//!  1. die with the parent during setup; initial CPU affinity
+//!  2. wait for Go: the parent has put us in the container's cgroups
+//!  3. join init's namespaces in one setns on its pidfd (the kernel orders
+//!     them, user first); chroot to init's root when there is no mount ns
+//!  4. setsid, so a terminal can become our controlling tty
+//!  5. terminal: a pty from the container's devpts, master to the console
+//!     socket, peer as stdio
+//!  6. rlimits, scheduler, I/O priority, while still privileged
+//!  7. user, capabilities, cwd, program lookup, close-on-exec (finish.rs)
+//!  8. no_new_privs, seccomp, execve (finish.rs)
+
+use super::enter::EnterPlan;
+use super::finish::Identity;
+use super::sync::{Channel, ToInit, ToParent};
+use crate::rootfs::safe_path::Root;
+use crate::security::process_attrs;
+use anyhow::{anyhow, bail, Result};
+use nix::sched::setns;
+use std::path::Path;
+
+pub fn run(plan: &EnterPlan, chan: Channel) -> ! {
+    let err = match steps(plan, &chan) {
+        Ok(never) => match never {},
+        Err(e) => e,
+    };
+    let code = crate::error::exit_code(&err);
+    let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
+    // SAFETY: leave the cloned process without running destructors of state
+    // that belongs to the parent.
+    unsafe { libc::_exit(code) }
+}
+
+fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    let affinity = plan.process.exec_cpu_affinity().as_ref();
+    process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
+    match chan.recv::<ToInit>()? {
+        Some(ToInit::Go) => {}
+        other => bail!("exec: waiting for the runtime: unexpected {other:?}"),
+    }
+    join_namespaces(plan)?;
+    nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
+    if plan.process.terminal().unwrap_or(false) {
+        attach_terminal(plan)?;
+    }
+    process_attrs::rlimits(&plan.rlimits, &plan.process)?;
+    process_attrs::scheduler(&plan.process)?;
+    process_attrs::io_priority(&plan.process)?;
+    let me = identity(plan);
+    let program = me.become_user(&mut || install_seccomp(plan))?;
+    // The exec itself closes the channel: the parent reads that as success.
+    // SAFETY: prctl with integer arguments; from here on we must outlive the parent.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
+    me.exec(&program, &mut || install_seccomp(plan))
+}
+
+fn join_namespaces(plan: &EnterPlan) -> Result<()> {
+    if !plan.setns_flags.is_empty() {
+        setns(&plan.init, plan.setns_flags)
+            .map_err(|e| anyhow!("join the container's namespaces ({:?}): {e}", plan.setns_flags))?;
+    }
+    if let Some(root) = &plan.chroot {
+        nix::unistd::fchdir(root).map_err(|e| anyhow!("enter the container's root: {e}"))?;
+        nix::unistd::chroot(".").map_err(|e| anyhow!("chroot into the container's root: {e}"))?;
+    }
+    Ok(())
+}
+
+fn attach_terminal(plan: &EnterPlan) -> Result<()> {
+    let Some(socket) = &plan.console else { bail!("process.terminal: needs --console-socket") };
+    let root = Root::open(Path::new("/"))?;
+    let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
+    let (master, peer) = super::console::open_pty(&root, size)?;
+    super::console::send_master(socket, &master)?;
+    drop(master);
+    super::console::become_stdio(&peer)
+}
+
+fn identity(plan: &EnterPlan) -> Identity<'_> {
+    Identity {
+        process: &plan.process,
+        exec: &plan.exec,
+        caps: &plan.caps,
+        has_seccomp: plan.seccomp.is_some(),
+        personality: plan.personality,
+        preserve_fds: plan.preserve_fds,
+        self_exe: plan.self_exe,
+    }
+}
+
+fn install_seccomp(plan: &EnterPlan) -> Result<()> {
+    let Some(program) = &plan.seccomp else { return Ok(()) };
+    let pid = std::fs::read_link("/proc/self").ok().and_then(|p| p.to_str()?.parse::<i32>().ok()).unwrap_or(0);
+    let msg = serde_json::json!({
+        "ociVersion": plan.oci_version,
+        "fds": ["seccompFd"],
+        "pid": pid,
+        "metadata": plan.listener_metadata,
+        "state": plan.state,
+    });
+    super::finish::install_seccomp(program, plan.seccomp_agent.as_ref(), msg)
+}
