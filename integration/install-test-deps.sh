@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what the integration tests need from Debian, when missing:
 # busybox-static (the test rootfs), containers-common's seccomp profile,
-# python3 (one test drives berth from a child subreaper).
+# python3 (one test drives berth from a child subreaper), tmux (terminal tests).
 set -eu
 need=""
 dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
 [ -f /usr/share/containers/seccomp.json ] || need="$need golang-github-containers-common"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 apt-get update -qq >/dev/null 2>&1 || true

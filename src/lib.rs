@@ -8,6 +8,7 @@ pub mod error;
 pub mod hooks;
 pub mod logging;
 pub mod namespaces;
+pub mod notify;
 pub mod process;
 pub mod rootfs;
 pub mod security;

@@ -51,18 +51,16 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32
 /// `--preserve-fds N` passes fds 3..3+N into the container: each must really
 /// be open in our caller's hands, or we would hand over something of ours.
 fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
-    let listen: u32 = std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let n = listen
-        + match command {
-            Command::Create(a) => a.preserve_fds,
-            Command::Run(a) => a.create.preserve_fds,
-            Command::Exec(a) => a.preserve_fds,
-            _ => return Ok(()),
-        };
+    let (listen, preserve) = match command {
+        Command::Create(a) => (commands::create::listen_fds(), a.preserve_fds),
+        Command::Run(a) => (commands::create::listen_fds(), a.create.preserve_fds),
+        Command::Exec(a) => (0, a.preserve_fds),
+        _ => return Ok(()),
+    };
+    let n = listen + preserve;
     for fd in 3..3 + n as i32 {
         // SAFETY: F_GETFD only queries the fd table.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            let preserve = n - listen;
             match listen {
                 0 => anyhow::bail!("--preserve-fds {preserve}: fd {fd} is not open"),
                 _ => anyhow::bail!("--preserve-fds {preserve} with LISTEN_FDS={listen}: fd {fd} is not open"),

@@ -5,8 +5,8 @@ use config_common::*;
 
 use serde_json::{json, Value};
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -282,23 +282,6 @@ fn scheduler_policy_and_nice() {
 
 // ---------------------------------------------------------------------------
 // process.terminal and consoleSize, with --console-socket
-
-/// Receives one fd sent with SCM_RIGHTS.
-fn recv_fd(conn: &UnixStream) -> Option<OwnedFd> {
-    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
-    let mut buf = [0u8; 4096];
-    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
-    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-    let msg = recvmsg::<()>(conn.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC).ok()?;
-    for c in msg.cmsgs().ok()? {
-        if let ControlMessageOwned::ScmRights(fds) = c {
-            // SAFETY: the kernel just installed these fds in our table.
-            let mut owned: Vec<OwnedFd> = fds.iter().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) }).collect();
-            return owned.drain(..).next();
-        }
-    }
-    None
-}
 
 /// Reads a pty master until every peer is closed (EIO).
 fn read_pty(master: OwnedFd) -> Vec<u8> {

@@ -154,13 +154,33 @@ fn preserve_fds_passes_exactly_those_fds() {
     b.assert_clean();
 }
 
+/// `berth run` through `sh`, so that LISTEN_PID can name berth's own pid, as
+/// systemd sets it; `listen_pid_is_ours` picks that or a stranger's pid.
+fn socket_activated_report(b: &mut Bundle, listen_pid_is_ours: bool) -> Value {
+    b.args(&["/probe", "report"]);
+    b.write_config();
+    let bundle = b.bundle_arg();
+    let pid = if listen_pid_is_ours { "$$" } else { "4242" };
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("LISTEN_PID={pid} LISTEN_FDS=1 exec \"$@\""))
+        .arg("sh")
+        .arg(berth_bin())
+        .arg("--root")
+        .arg(&b.root)
+        .args(["run", "--bundle", &bundle, &b.id])
+        .stdin(Stdio::null());
+    // The caller has 3 and 4 open; LISTEN_FDS names only 3.
+    let _keep = open_fds_in_child(&mut cmd, Path::new("/etc/hostname"), &[3, 4]);
+    let out = cmd.output().unwrap();
+    assert_ok(&out, "run probe");
+    parse_json_line(&out.stdout)
+}
+
 #[test]
 fn socket_activation_passes_listen_fds() {
     let mut b = Bundle::new("listen");
-    let log = b.path().join("berth-listen.log");
-    let log_s = log.to_str().unwrap().to_string();
-    // The caller has 3 and 4 open; LISTEN_FDS names only 3.
-    let r = report_with(&mut b, &["--log", &log_s], &[], &[3, 4], &[("LISTEN_FDS", "1"), ("LISTEN_PID", "4242")]);
+    let r = socket_activated_report(&mut b, true);
     assert_eq!(fd_numbers(&r), vec![0, 1, 2, 3], "fds: {}", r["fds"]);
     assert!(fd_targets(&r)[3].contains("hostname"), "fd 3 is not the caller's: {}", r["fds"]);
     let env = env_of(&r);
@@ -174,6 +194,16 @@ fn socket_activation_passes_listen_fds() {
         vec!["LISTEN_PID=1"],
         "env: {env:?}"
     );
+    b.assert_clean();
+}
+
+/// LISTEN_FDS meant for another process (LISTEN_PID is not ours) passes nothing.
+#[test]
+fn socket_activation_for_another_pid_passes_nothing() {
+    let mut b = Bundle::new("listen-other");
+    let r = socket_activated_report(&mut b, false);
+    assert_eq!(fd_numbers(&r), vec![0, 1, 2], "fds: {}", r["fds"]);
+    assert!(!env_of(&r).iter().any(|e| e.starts_with("LISTEN_")), "env: {:?}", env_of(&r));
     b.assert_clean();
 }
 

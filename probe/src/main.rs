@@ -45,6 +45,7 @@ commands:
   rusage CMD [ARG...]    run CMD and report its status, wall and CPU time and peak RSS (for benchmarks:
                          a small static parent keeps its own memory out of the child's peak)
   exit N                 exit with status N, no output
+  notify MSG             send MSG as one datagram to $NOTIFY_SOCKET (sd_notify)
   kill-self SIG          raise SIG (number or name, e.g. 15, TERM, SIGTERM)
   exe-attack SECS [STOP] try to open other processes' /proc/PID/exe for writing";
 
@@ -268,6 +269,7 @@ fn run() {
             return;
         }
         ("exit", [_, n]) => std::process::exit(parse_num(n)),
+        ("notify", [_, msg]) => notify(msg),
         ("kill-self", [_, s]) => {
             let sig = s.to_str().and_then(parse_signal).unwrap_or_else(|| usage());
             kill_self(sig)
@@ -282,4 +284,14 @@ fn run() {
         _ => usage(),
     };
     emit(v);
+}
+
+/// sd_notify: one datagram to the unix socket named by $NOTIFY_SOCKET.
+fn notify(msg: &OsStr) -> Value {
+    use std::os::unix::net::UnixDatagram;
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return json!({"ok": false, "error": "NOTIFY_SOCKET unset"});
+    };
+    let r = UnixDatagram::unbound().and_then(|s| s.send_to(msg.as_bytes(), &path));
+    json!({"ok": r.is_ok(), "socket": lossy(&path), "error": r.err().map(|e| e.to_string())})
 }

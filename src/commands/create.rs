@@ -32,7 +32,8 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
     // Side effects start here: from now on a failure removes what it made.
     let dir = ContainerDir::create(&g.root, &a.id)?;
     let mut state = initial_state(a, &prepared.plan);
-    match materialize(a, &prepared, &dir, &mut state) {
+    let made = notify_mount(&dir, &mut prepared.plan).and_then(|()| materialize(a, &prepared, &dir, &mut state));
+    match made {
         Ok(launched) => {
             let tty = match prepared.held_terminal.take().map(|s| crate::process::console::recv_fd(&s)).transpose() {
                 Ok(tty) => tty,
@@ -48,6 +49,15 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
             Err(e)
         }
     }
+}
+
+/// With NOTIFY_SOCKET set, the container gets a socket to report READY on.
+fn notify_mount(dir: &ContainerDir, plan: &mut spec::LaunchPlan) -> Result<()> {
+    if crate::notify::host_socket().is_none() {
+        return Ok(());
+    }
+    let path = std::fs::canonicalize(&dir.path).map_err(|e| anyhow!("{}: {e}", dir.path.display()))?;
+    crate::notify::prepare(&path, plan)
 }
 
 /// Everything decided before the first side effect: the validated config,
@@ -200,9 +210,9 @@ fn console_socket(
             let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
             Ok((Some(theirs.into()), Some(ours.into())))
         }
-        (true, None) => bail!(
-            "process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)"
-        ),
+        (true, None) => {
+            bail!("process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)")
+        }
         (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
         (false, None) => Ok((None, None)),
         (true, Some(p)) => {
@@ -226,8 +236,13 @@ fn seccomp_agent(plan: &spec::LaunchPlan) -> Result<Option<OwnedFd>> {
     Ok(Some(s.into()))
 }
 
-/// Socket activation: fds 3.. named by LISTEN_FDS pass into the container.
-fn listen_fds() -> u32 {
+/// Socket activation: fds 3.. named by LISTEN_FDS pass into the container,
+/// when LISTEN_PID says they are meant for us.
+pub fn listen_fds() -> u32 {
+    let for_us = std::env::var("LISTEN_PID").ok().and_then(|v| v.parse::<u32>().ok()) == Some(std::process::id());
+    if !for_us {
+        return 0;
+    }
     std::env::var("LISTEN_FDS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 

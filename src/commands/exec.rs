@@ -40,7 +40,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     }
     let Some(signals) = signals else { return Ok(0) };
     let tty = proxy.map(|s| console::recv_fd(&s)).transpose()?;
-    foreground::wait(entered.pid, &signals, tty)
+    foreground::wait(entered.pid, &signals, tty, None)
 }
 
 fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
@@ -48,7 +48,9 @@ fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
     match state.status() {
         Status::Created | Status::Running => Ok(()),
         Status::Paused if a.ignore_paused => Ok(()),
-        Status::Paused => bail!("container {id:?}: cannot exec in a paused container (use --ignore-paused to override)"),
+        Status::Paused => {
+            bail!("container {id:?}: cannot exec in a paused container (use --ignore-paused to override)")
+        }
         Status::Stopped => bail!("container {id:?}: cannot exec in a stopped container (container not running)"),
         Status::Creating => bail!("container {id:?}: cannot exec in a container that is still being created"),
     }
@@ -139,7 +141,15 @@ fn plan(
     };
     let layout = cgroups::detect()?;
     let v2 = layout.hierarchies.iter().filter(|h| h.v2).map(|h| h.mount_point.clone()).collect::<Vec<_>>();
-    let cgroup_v2_dir = cgroup_dirs.iter().find(|d| v2.iter().any(|m| d.starts_with(m))).cloned();
+    let is_v2 = |d: &PathBuf| v2.iter().any(|m| d.starts_with(m));
+    let (frozen_dirs, cgroup_dirs): (Vec<PathBuf>, Vec<PathBuf>) = if state.status() == Status::Paused {
+        let freezer = layout.hierarchies.iter().filter(|h| h.controllers.iter().any(|c| c == "freezer"));
+        let freezer: Vec<_> = freezer.map(|h| h.mount_point.clone()).collect();
+        cgroup_dirs.into_iter().partition(|d| is_v2(d) || freezer.iter().any(|m| d.starts_with(m)))
+    } else {
+        (vec![], cgroup_dirs)
+    };
+    let cgroup_v2_dir = cgroup_dirs.iter().find(|d| is_v2(d)).cloned();
     let caps = crate::security::caps::masks(process.capabilities().as_ref())?;
     let linux = config.linux().clone().unwrap_or_default();
     let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
@@ -163,6 +173,7 @@ fn plan(
         chroot,
         cgroup_dirs,
         cgroup_v2_dir,
+        frozen_dirs,
         exec: spec::plan::exec_plan(&process)?,
         rlimits: spec::plan::rlimits(&process)?,
         caps,
@@ -197,8 +208,8 @@ fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => bail!("/proc/self/ns/{name}: {e}"),
         };
-        let theirs = std::fs::metadata(format!("/proc/{pid}/ns/{name}"))
-            .map_err(|e| anyhow!("/proc/{pid}/ns/{name}: {e}"))?;
+        let theirs =
+            std::fs::metadata(format!("/proc/{pid}/ns/{name}")).map_err(|e| anyhow!("/proc/{pid}/ns/{name}: {e}"))?;
         Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
     };
     let mut flags = CloneFlags::empty();

@@ -16,15 +16,19 @@ pub fn run(g: &GlobalOpts, a: &RunArgs) -> Result<i32> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     let Created { dir, state, tty, .. } = create::create(g, &a.create, !a.detach)?;
-    if let Err(e) = super::start::start(&dir, &a.create.id) {
-        let _ = super::delete::destroy(dir, &state);
-        return Err(e);
-    }
+    let started = match super::start::start(&dir, &a.create.id) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = super::delete::destroy(dir, &state);
+            return Err(e);
+        }
+    };
+    drop(dir); // let `state`, `kill` and friends in while we wait
     if a.detach {
+        started.wait_ready()?;
         return Ok(0);
     }
-    drop(dir); // let `state`, `kill` and friends in while we wait
-    let status = foreground::wait(state.pid, &signals, tty)?;
+    let status = foreground::wait(state.pid, &signals, tty, started.notify)?;
     if !a.keep {
         let dir = ContainerDir::open(&g.root, &a.create.id)?;
         let state = dir.load()?;

@@ -7,11 +7,30 @@ use std::io::{Read, Write};
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     let dir = ContainerDir::open(&g.root, &a.id)?;
-    start(&dir, &a.id)?;
+    let started = start(&dir, &a.id)?;
+    drop(dir); // others may act on the container while we wait for READY
+    started.wait_ready()?;
     Ok(0)
 }
 
-pub fn start(dir: &ContainerDir, id: &str) -> Result<()> {
+/// A started container: its init, and the socket it reports READY on when
+/// our caller set NOTIFY_SOCKET.
+pub struct Started {
+    pub pid: i32,
+    pub notify: Option<std::os::fd::OwnedFd>,
+}
+
+impl Started {
+    /// Forwards the container's READY to our caller, as runc's `start` and
+    /// `run -d` do before they return.
+    pub fn wait_ready(&self) -> Result<()> {
+        let Some(sock) = &self.notify else { return Ok(()) };
+        let Ok(init) = crate::sys::pidfd_open(self.pid) else { return Ok(()) };
+        crate::notify::wait_ready(sock, &init, self.pid)
+    }
+}
+
+pub fn start(dir: &ContainerDir, id: &str) -> Result<Started> {
     let mut state = dir.load()?;
     match state.status() {
         Status::Created => {}
@@ -19,6 +38,7 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<()> {
         Status::Creating => bail!("container {id:?}: cannot start a container that is still being created"),
         s => bail!("container {id:?}: cannot start an already {} container", s.as_str()),
     }
+    let notify = crate::notify::listen(&dir.path)?;
     let path = super::create::socket_path(dir);
     let mut conn = std::os::unix::net::UnixStream::connect(&path)
         .map_err(|e| anyhow!("container {id:?}: container not running (start socket: {e})"))?;
@@ -35,5 +55,5 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<()> {
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststart().clone()) {
         crate::hooks::run_all_warn("poststart", &hooks, &state.hook_json(Status::Running).to_string());
     }
-    Ok(())
+    Ok(Started { pid: state.pid, notify })
 }

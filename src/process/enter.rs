@@ -31,6 +31,10 @@ pub struct EnterPlan {
     /// The cgroup directories the process goes in; the v2 one separately.
     pub cgroup_dirs: Vec<PathBuf>,
     pub cgroup_v2_dir: Option<PathBuf>,
+    /// Frozen cgroups (a paused container with --ignore-paused), joined only
+    /// once the process has exec'd: joined earlier, it would freeze before
+    /// it could tell us it had.
+    pub frozen_dirs: Vec<PathBuf>,
     pub process: Process,
     pub exec: ExecPlan,
     pub rlimits: Vec<(libc::c_int, u64, u64)>,
@@ -93,7 +97,13 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     }
     chan.send(&ToInit::Go)?;
     match chan.recv::<ToParent>()? {
-        None => Ok(()),
+        None => {
+            for dir in &plan.frozen_dirs {
+                let procs = dir.join("cgroup.procs");
+                std::fs::write(&procs, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", procs.display()))?;
+            }
+            Ok(())
+        }
         Some(ToParent::Error { msg, exit }) => {
             super::launch::reap(pid);
             Err(ExitError::new(exit, msg).into())

@@ -33,14 +33,22 @@ pub fn block_signals() -> Result<SigSet> {
 }
 
 /// Waits for `pid` to exit, forwarding signals, proxying `tty` (a pty master)
-/// when given. Reaps any orphan that lands on us meanwhile. Returns the
-/// shell-style exit status (128+N when killed by signal N).
-pub fn wait(pid: i32, signals: &SigSet, tty: Option<OwnedFd>) -> Result<i32> {
+/// when given, and forwarding READY from `notify` (with our pid as MAINPID,
+/// as runc does in the foreground). Reaps any orphan that lands on us
+/// meanwhile. Returns the shell-style exit status (128+N when killed by signal N).
+pub fn wait(pid: i32, signals: &SigSet, tty: Option<OwnedFd>, mut notify: Option<OwnedFd>) -> Result<i32> {
     let sfd = SignalFd::with_flags(signals, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
         .map_err(|e| anyhow!("signalfd: {e}"))?;
     let mut proxy = tty.map(Proxy::new).transpose()?;
     loop {
-        let (signals_ready, tty_events) = wait_events(&sfd, proxy.as_ref())?;
+        let (signals_ready, tty_events, notified) = wait_events(&sfd, proxy.as_ref(), notify.as_ref())?;
+        if notified {
+            let sock = notify.take();
+            match sock {
+                Some(s) if !crate::notify::forward_if_ready(&s, std::process::id() as i32)? => notify = Some(s),
+                _ => {}
+            }
+        }
         if signals_ready {
             if let Some(status) = handle_signals(&sfd, pid, proxy.as_mut())? {
                 if let Some(p) = proxy.as_mut() {
@@ -55,9 +63,15 @@ pub fn wait(pid: i32, signals: &SigSet, tty: Option<OwnedFd>) -> Result<i32> {
     }
 }
 
-/// Polls the signalfd and, with a proxy, stdin and the pty master.
-fn wait_events(sfd: &SignalFd, proxy: Option<&Proxy>) -> Result<(bool, Option<[PollFlags; 2]>)> {
+type Events = (bool, Option<[PollFlags; 2]>, bool);
+
+/// Polls the signalfd, the notify socket and, with a proxy, stdin and the pty master.
+fn wait_events(sfd: &SignalFd, proxy: Option<&Proxy>, notify: Option<&OwnedFd>) -> Result<Events> {
     let mut fds = vec![PollFd::new(sfd.as_fd(), PollFlags::POLLIN)];
+    fds.push(match notify {
+        Some(n) => PollFd::new(n.as_fd(), PollFlags::POLLIN),
+        None => PollFd::new(sfd.as_fd(), PollFlags::empty()),
+    });
     if let Some(p) = proxy {
         fds.extend(p.poll_fds());
     }
@@ -69,8 +83,8 @@ fn wait_events(sfd: &SignalFd, proxy: Option<&Proxy>) -> Result<(bool, Option<[P
         }
     }
     let ev = |i: usize| fds.get(i).and_then(|f| f.revents()).unwrap_or(PollFlags::empty());
-    let tty = proxy.map(|_| [ev(1), ev(2)]);
-    Ok((!ev(0).is_empty(), tty))
+    let tty = proxy.map(|_| [ev(2), ev(3)]);
+    Ok((!ev(0).is_empty(), tty, notify.is_some() && !ev(1).is_empty()))
 }
 
 /// Forwards what arrived; on SIGCHLD reaps, and returns `pid`'s status once it is gone.

@@ -22,13 +22,13 @@
 //! 15. Ready; wait for `start` on the start socket
 //! 16. startContainer hooks, no_new_privs, final CPU affinity, signal reset, execve
 
+use super::finish::Identity;
 use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::rootfs::{
     devices, masks, mounts, pivot,
     safe_path::{Kind, Root},
 };
-use super::finish::Identity;
 use crate::security::process_attrs;
 use crate::spec::LaunchPlan;
 use anyhow::{anyhow, bail, Result};

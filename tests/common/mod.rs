@@ -353,3 +353,27 @@ impl Bundle {
         assert!(left.is_empty(), "processes of {} left behind: {left:?}", self.id);
     }
 }
+
+/// Receives one fd sent with SCM_RIGHTS (a pty master, a pidfd) and the payload.
+pub fn recv_fd_with_payload(conn: &std::os::unix::net::UnixStream) -> Option<(std::os::fd::OwnedFd, Vec<u8>)> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let mut buf = [0u8; 4096];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(conn.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC).ok()?;
+    let n = msg.bytes;
+    let mut fd = None;
+    for c in msg.cmsgs().ok()? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            // SAFETY: the kernel just installed these fds in our table.
+            let mut owned: Vec<OwnedFd> = fds.iter().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) }).collect();
+            fd = owned.drain(..).next();
+        }
+    }
+    Some((fd?, buf[..n].to_vec()))
+}
+
+pub fn recv_fd(conn: &std::os::unix::net::UnixStream) -> Option<std::os::fd::OwnedFd> {
+    recv_fd_with_payload(conn).map(|(fd, _)| fd)
+}
