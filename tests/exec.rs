@@ -415,12 +415,8 @@ fn exec_and_run_with_a_terminal_under_tmux() {
     r.config["process"]["terminal"] = json!(true);
     r.args(&["sh"]);
     r.write_config();
-    under_tmux(&format!(
-        "{berth_r} run --bundle {} {}",
-        r.bundle_arg(),
-        r.id,
-        berth_r = format!("{} --root {}", berth_bin(), r.root.display())
-    ));
+    let berth = format!("{} --root {}", berth_bin(), r.root.display());
+    under_tmux(&format!("{berth} run --bundle {} {}", r.bundle_arg(), r.id));
     r.assert_clean();
 }
 
