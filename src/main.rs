@@ -5,7 +5,10 @@ use berth::{commands, logging};
 use clap::Parser;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     let (true, Some(command)) = (!cli.global.version, cli.command) else {
         print_version();
         return;
@@ -68,6 +71,37 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A command line clap rejects: engines read errors from `--log`, so the
+/// usage error goes there too (found by a plain scan, as parsing failed).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let args: Vec<String> = std::env::args().collect();
+        let value = |name: &str| {
+            let eq = format!("{name}=");
+            args.iter().enumerate().find_map(|(i, a)| {
+                if a == name {
+                    args.get(i + 1).cloned()
+                } else {
+                    a.strip_prefix(&eq).map(str::to_string)
+                }
+            })
+        };
+        let format = match value("--log-format").as_deref() {
+            Some("json") => berth::cli::LogFormat::Json,
+            _ => berth::cli::LogFormat::Text,
+        };
+        if let Some(path) = value("--log") {
+            if logging::init(Some(std::path::Path::new(&path)), format, false).is_ok() {
+                let first = e.to_string();
+                let first = first.lines().next().unwrap_or_default().trim_start_matches("error: ");
+                logging::log(logging::Level::Error, first);
+            }
+        }
+    }
+    e.exit()
 }
 
 fn print_version() {

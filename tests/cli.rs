@@ -125,3 +125,23 @@ fn unknown_subcommand_and_missing_id_fail() {
     assert!(!berth(&["frobnicate"]).status.success());
     assert!(!berth(&["start"]).status.success());
 }
+
+/// Engines show the last error of the `--log` file: usage errors land there too.
+#[test]
+fn usage_errors_reach_the_json_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.json");
+    let log_s = log.to_str().unwrap();
+    for args in [
+        vec!["--log", log_s, "--log-format", "json", "frobnicate", "x"],
+        vec![&format!("--log={log_s}"), "--log-format=json", "exec", "--no-such-flag", "c", "true"],
+    ] {
+        let out = berth(&args);
+        assert!(!out.status.success());
+    }
+    let lines = json_log_lines(&log);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0]["msg"].as_str().unwrap().contains("frobnicate"), "{lines:?}");
+    assert!(lines[1]["msg"].as_str().unwrap().contains("--no-such-flag"), "{lines:?}");
+    assert!(lines.iter().all(|l| l["level"] == "error"));
+}

@@ -618,3 +618,11 @@ fn exec_cgroup_flag_picks_a_sub_cgroup() {
     }
     stop(&b);
 }
+
+#[test]
+fn exec_security_labels_the_host_cannot_apply_are_refused() {
+    let b = running("exec-labels", |_| {});
+    refused(&b, &["--apparmor", "unconfined-x", &b.id, "true"], &["process.apparmorProfile", "unconfined-x"]);
+    refused(&b, &["--process-label", "system_u:x", &b.id, "true"], &["process.selinuxLabel"]);
+    stop(&b);
+}
