@@ -104,6 +104,12 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
+    let mut plan = plan;
+    if held_terminal.is_some() {
+        if let Some(size) = crate::process::console::our_size() {
+            plan.process.set_console_size(Some(size));
+        }
+    }
     crate::logging::debug(&format!(
         "create {}: rootfs {}, clone flags {:?}, joins {}, unshare {:?}, cgroup layout {:?}",
         a.id,

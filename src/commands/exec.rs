@@ -28,6 +28,12 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
         protect::reexec_from_sealed_copy()?;
     }
     let (console, proxy) = console_ends(&process, a)?;
+    let mut process = process;
+    if proxy.is_some() {
+        if let Some(size) = console::our_size() {
+            process.set_console_size(Some(size));
+        }
+    }
     let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;

@@ -51,6 +51,13 @@ pub fn set_size(tty: &impl AsRawFd, rows: u16, cols: u16) {
     unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
 }
 
+/// The size of our own terminal as a consoleSize, for a pty berth proxies:
+/// set before the process runs, so its first look at the size is right.
+pub fn our_size() -> Option<oci_spec::runtime::Box> {
+    let (rows, cols) = size_of(&std::io::stdin())?;
+    oci_spec::runtime::BoxBuilder::default().height(rows).width(cols).build().ok()
+}
+
 /// The size of a terminal, when `fd` is one.
 pub fn size_of(fd: &impl AsRawFd) -> Option<(u16, u16)> {
     // SAFETY: an all-zero winsize is valid; TIOCGWINSZ fills it.
