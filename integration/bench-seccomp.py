@@ -25,7 +25,7 @@ if os.environ.get("_BENCH_INNER") != "1":
 if os.path.isdir("/sys/fs/cgroup/unified"):
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified"], check=True)
 
-berth = os.path.join(TOP, "target/release/berth")
+berth = os.environ.get("BERTH") or os.path.join(TOP, "target/x86_64-unknown-linux-gnu/release/berth")
 crun = shutil.which("crun")
 if not crun:
     subprocess.run(["apt-get", "install", "-y", "-qq", "crun"], check=True)

@@ -7,7 +7,7 @@ Measures, alternating the runtimes so that drift on a noisy machine hits all
 of them alike, and reports medians and ratios (never asserts a timing):
   1. `run` of `true` (create+start+wait+delete), and the floor: `unshare`
      with the same namespaces + chroot + true;
-  2. `create`, `start`, `delete` separately;
+  2. `create`, `start`, `delete` separately; `exec` of `true` into a running container;
   3. CPU time and peak RSS of the runtime process (wait4), binary size;
   4. the smallest memory limit under which `run true` still succeeds;
   5. N containers started concurrently (N = 10, 100, 1000): total time;
@@ -61,7 +61,7 @@ if os.path.isdir("/sys/fs/cgroup/unified"):
     sh("mount", "-t", "tmpfs", "tmpfs", "/sys/fs/cgroup/unified")
 
 RUNTIMES = {
-    "berth": os.path.join(TOP, "target/release/berth"),
+    "berth": os.environ.get("BERTH") or os.path.join(TOP, "target/x86_64-unknown-linux-gnu/release/berth"),
     "crun": shutil.which("crun"),
     "runc": shutil.which("runc"),
 }
@@ -141,6 +141,23 @@ def bench_phases(b):
                     break
                 time.sleep(0.005)
             res[rt]["delete"].append(timed(base + ["delete", cid])[0])
+    return res
+
+
+def bench_exec(b):
+    """2: `exec true` into a running container, alternating the runtimes."""
+    res = {rt: [] for rt in RUNTIMES}
+    for rt, binary in RUNTIMES.items():
+        subprocess.run([binary, "--root", root_of(rt), "run", "-d", "--bundle", b, "ex-" + rt], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(RUNS):
+            for rt, binary in RUNTIMES.items():
+                res[rt].append(timed([binary, "--root", root_of(rt), "exec", "ex-" + rt, "/bin/true"])[0])
+    finally:
+        for rt, binary in RUNTIMES.items():
+            subprocess.run([binary, "--root", root_of(rt), "delete", "--force", "ex-" + rt],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return res
 
 
@@ -256,7 +273,7 @@ def ratio(a, b):
     return "%.2f" % (a / b) if b else "-"
 
 
-def report(run, floor, phases, minmem, conc, sl):
+def report(run, floor, phases, execs, minmem, conc, sl):
     crun = med(run["crun"]["wall"])
     size = {rt: os.path.getsize(binary) for rt, binary in RUNTIMES.items()}
     lines = [
@@ -273,14 +290,14 @@ def report(run, floor, phases, minmem, conc, sl):
         "",
         "## run true, and its parts",
         "",
-        "| runtime | run (ms) | / crun | / floor | create | start | delete | CPU per run (ms) | peak RSS (KiB) | binary (KiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| runtime | run (ms) | / crun | / floor | create | start | delete | exec | CPU per run (ms) | peak RSS (KiB) | binary (KiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rt in RUNTIMES:
         w = med(run[rt]["wall"])
-        lines.append("| %s | %.2f | %s | %s | %.2f | %.2f | %.2f | %.2f | %d | %d |" % (
+        lines.append("| %s | %.2f | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %d |" % (
             rt, w, ratio(w, crun), ratio(w, floor), med(phases[rt]["create"]), med(phases[rt]["start"]),
-            med(phases[rt]["delete"]), med(run[rt]["cpu"]), med(run[rt]["rss"]), size[rt] // 1024))
+            med(phases[rt]["delete"]), med(execs[rt]), med(run[rt]["cpu"]), med(run[rt]["rss"]), size[rt] // 1024))
     lines += ["", "Floor (`unshare` with the same namespaces, chroot, true): %.2f ms." % floor, ""]
     lines += ["## Smallest memory limit for `run true`", "", "| runtime | limit |", "|---|---|"]
     for rt in RUNTIMES:
@@ -320,10 +337,14 @@ try:
     b = bundle("true")
     run, floor = bench_run(b)
     phases = bench_phases(b)
+    execs = bench_exec(bundle("exec", ("/bin/sleep", "3600")))
     minmem = bench_min_memory(b)
     conc = bench_concurrency(b)
     sl = bench_state_list(bundle("wait", ("/bin/sleep", "3600")))
-    text = report(run, floor, phases, minmem, conc, sl)
+    text = report(run, floor, phases, execs, minmem, conc, sl)
+    extra = os.path.join(os.path.dirname(OUT), "benchmarks-notes.md")
+    if os.path.exists(extra):  # the hand-written analysis, kept across runs
+        text += "\n" + open(extra).read()
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     open(OUT, "w").write(text)
     plot(conc, os.path.join(os.path.dirname(OUT), "bench-concurrency.png"))

@@ -154,10 +154,10 @@ fn changes(a: &UpdateArgs, mut req: Value, base: &LinuxResources) -> Result<Linu
     if req["memory"]["limit"] == -1 && req["memory"].get("swap").is_none() && base_swap.is_some_and(|s| s != -1) {
         req["memory"]["swap"] = json!(-1);
     }
-    let mut changed: LinuxResources = serde_path_to_error::deserialize(req).map_err(|e| {
-        let field = anyhow!("linux.resources.{}: {}", e.path(), e.inner());
+    let mut changed: LinuxResources = crate::spec::json_path::from_value(&req).map_err(|e| {
+        let field = anyhow!("linux.resources.{}: {}", e.path, e.msg);
         match &a.resources {
-            Some(path) if !given(a).any(|(_, p)| e.path().to_string() == p) => anyhow!("--resources {path}: {field}"),
+            Some(path) if !given(a).any(|(_, p)| e.path == p) => anyhow!("--resources {path}: {field}"),
             _ => name_the_flag(field, a),
         }
     })?;

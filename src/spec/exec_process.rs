@@ -22,11 +22,9 @@ pub fn build(config: &Spec, a: &ExecArgs) -> Result<Process> {
 
 fn from_file(path: &Path) -> Result<Process> {
     let text = std::fs::read(path).map_err(|e| anyhow!("--process {}: {e}", path.display()))?;
-    let mut de = serde_json::Deserializer::from_slice(&text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let at = e.path().to_string();
-        let field = if at == "." { "process".to_string() } else { format!("process.{at}") };
-        anyhow!("--process {}: {field}: {}", path.display(), e.into_inner())
+    super::json_path::from_slice(&text).map_err(|e| {
+        let field = if e.path.is_empty() { "process".to_string() } else { format!("process.{}", e.path) };
+        anyhow!("--process {}: {field}: {}", path.display(), e.msg)
     })
 }
 

@@ -12,14 +12,11 @@ pub fn load(bundle: &Path) -> Result<Spec> {
 }
 
 pub fn parse(text: &[u8]) -> Result<Spec> {
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner();
-        if field == "." || field.is_empty() || inner.is_syntax() || inner.is_eof() {
-            anyhow!("invalid JSON: {inner}")
+    super::json_path::from_slice(text).map_err(|e| {
+        if e.path.is_empty() || e.syntax {
+            anyhow!("invalid JSON: {}", e.msg)
         } else {
-            anyhow!("{field}: {inner}")
+            anyhow!("{}: {}", e.path, e.msg)
         }
     })
 }
