@@ -23,7 +23,7 @@ pub fn enter(
     if ns.unshare_user {
         unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| anyhow!("unshare user namespace: {e}"))?;
         chan.send(&ToParent::MapUserNs)?;
-        match chan.recv::<ToInit>()? {
+        match chan.recv_to_init()? {
             Some(ToInit::Go) => {}
             other => bail!("waiting for id maps: unexpected {other:?}"),
         }

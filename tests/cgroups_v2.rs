@@ -200,3 +200,25 @@ fn delete_removes_the_cgroup_of_a_created_container() {
     b.assert_clean();
     b.assert_no_process();
 }
+
+/// `exec` is born in the container's cgroup (CLONE_INTO_CGROUP) on pure v2.
+#[test]
+fn exec_lands_in_the_containers_cgroup() {
+    if !v2_host() {
+        return;
+    }
+    let mut b = with_resources("v2-exec", json!({"pids": {"limit": 10}}));
+    b.args(&["/probe", "sleep", "60"]);
+    let bundle = b.bundle_arg();
+    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    let pidfile = b.path().join("exec.pid");
+    let out = b.berth(&["exec", "-d", "--pid-file", pidfile.to_str().unwrap(), &b.id, "/probe", "sleep", "60"]);
+    assert_ok(&out, "exec -d");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let cg = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    assert_eq!(cg.trim(), format!("0::{}", b.cgroup), "the exec'd process's cgroup");
+    assert_eq!(host_file(&b, "cgroup.procs").lines().count(), 2, "init and the exec'd process");
+    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete --force");
+    b.assert_clean();
+    b.assert_no_process();
+}

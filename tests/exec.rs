@@ -182,6 +182,65 @@ fn exec_applies_the_containers_seccomp_filter() {
     stop(&b);
 }
 
+#[test]
+fn exec_joins_the_containers_user_namespace() {
+    let b = running("exec-userns", |b| {
+        use std::os::unix::fs::PermissionsExt;
+        // The container's root maps to host 100000: the bundle must be searchable.
+        std::fs::set_permissions(b.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let map = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+        b.config["linux"]["namespaces"].as_array_mut().unwrap().push(json!({"type": "user"}));
+        b.config["linux"]["uidMappings"] = map.clone();
+        b.config["linux"]["gidMappings"] = map;
+    });
+    let pid = init_pid(&b);
+    let r = exec_report(&b, &[]);
+    for ns in ["user", "pid", "mnt"] {
+        assert_eq!(r["namespaces"][ns], json!(ns_inode(&pid.to_string(), ns)), "{ns}: {}", r["namespaces"]);
+    }
+    assert_eq!(r["uid"], 0, "root inside the user namespace");
+    let pidfile = b.path().join("u.pid");
+    assert_ok(&exec(&b, &["-d", "--pid-file", pidfile.to_str().unwrap(), &b.id, "sleep", "30"]), "exec -d");
+    let exec_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let _kill = KillOnDrop::new(exec_pid);
+    let status = std::fs::read_to_string(format!("/proc/{exec_pid}/status")).unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap().to_string();
+    assert!(uid.contains("100000"), "on the host the exec'd process is the mapped uid: {uid}");
+    stop(&b);
+}
+
+#[test]
+fn exec_no_new_privs_flag_and_preserved_fds() {
+    let b = running("exec-nnp", |b| {
+        b.config["process"]["noNewPrivileges"] = json!(false);
+    });
+    assert_eq!(exec_report(&b, &[])["no_new_privs"], false);
+    assert_eq!(exec_report(&b, &["--no-new-privs"])["no_new_privs"], true);
+    // fd 3 of the caller passes in with --preserve-fds 1; nothing else does.
+    let mut cmd = b.cmd();
+    cmd.args(["exec", "--preserve-fds", "1", &b.id, "/probe", "report"]);
+    let file = std::fs::File::open("/etc/hostname").unwrap();
+    let raw = file.as_raw_fd();
+    // SAFETY: dup2 and fcntl between fork and exec are async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            // dup2 onto itself would keep close-on-exec: clear it then.
+            let r = if raw == 3 { libc::fcntl(3, libc::F_SETFD, 0) } else { libc::dup2(raw, 3) };
+            if r < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    assert_ok(&out, "exec --preserve-fds 1");
+    let r = parse_json_line(&out.stdout);
+    let fds: Vec<i64> = r["fds"].as_array().unwrap().iter().map(|f| f["fd"].as_i64().unwrap()).collect();
+    assert_eq!(fds, vec![0, 1, 2, 3], "{}", r["fds"]);
+    assert!(r["fds"][3]["target"].as_str().unwrap().contains("hostname"), "{}", r["fds"]);
+    stop(&b);
+}
+
 // ---------------------------------------------------------------------------
 // Foreground, detached, exit status and signals
 

@@ -38,17 +38,23 @@ pub struct Layout {
     pub hierarchies: Vec<Hierarchy>,
 }
 
-/// Reads the cgroup mounts of this mount namespace from mountinfo text.
+/// Reads the cgroup mounts of this mount namespace from mountinfo text. A
+/// later mount on the same point hides an earlier one (e.g. a tmpfs over
+/// /sys/fs/cgroup/unified), so only the last mount at each point counts.
 pub fn parse_layout(mountinfo: &str) -> Layout {
-    let mut hierarchies = Vec::new();
+    let mut hierarchies: Vec<Hierarchy> = Vec::new();
     for line in mountinfo.lines() {
         let Some((left, right)) = line.split_once(" - ") else { continue };
         let l: Vec<&str> = left.split(' ').collect();
         let r: Vec<&str> = right.split(' ').collect();
-        if l.len() < 5 || r.len() < 3 || l[3] != "/" {
+        if l.len() < 5 || r.len() < 3 {
             continue;
         }
         let mount_point = PathBuf::from(unescape(l[4]));
+        hierarchies.retain(|h| h.mount_point != mount_point);
+        if l[3] != "/" {
+            continue;
+        }
         match r[0] {
             "cgroup2" => hierarchies.push(Hierarchy { mount_point, v2: true, controllers: vec![] }),
             "cgroup" => {
@@ -73,6 +79,20 @@ pub fn parse_layout(mountinfo: &str) -> Layout {
         _ => Kind::Unified,
     };
     Layout { kind, hierarchies }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    #[test]
+    fn a_mount_over_a_hierarchy_hides_it() {
+        let info = "30 25 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n\
+                    31 30 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n\
+                    32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n\
+                    90 31 0:60 / /sys/fs/cgroup/unified rw - tmpfs x rw\n";
+        let l = super::parse_layout(info);
+        assert_eq!(l.hierarchies.len(), 1, "{l:?}");
+        assert!(matches!(l.kind, super::Kind::Legacy));
+    }
 }
 
 fn unescape(s: &str) -> String {

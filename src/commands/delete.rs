@@ -49,10 +49,13 @@ fn kill_and_wait(state: &State) {
     if let Some(pidfd) = &init {
         let _ = crate::sys::pidfd_send_signal(pidfd, libc::SIGKILL);
     }
-    if let Err(e) = crate::cgroups::signal_all(&state.cgroups, libc::SIGKILL) {
-        crate::logging::debug(&format!("delete: {e:#}"));
+    // An empty cgroup (the usual case: init has exited) has nothing to kill or thaw.
+    if crate::cgroups::pids(&state.cgroups).map_or(true, |p| !p.is_empty()) {
+        if let Err(e) = crate::cgroups::signal_all(&state.cgroups, libc::SIGKILL) {
+            crate::logging::debug(&format!("delete: {e:#}"));
+        }
+        crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
     }
-    crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
     if let Some(pidfd) = init {
         // The pidfd becomes readable when the process has exited.
         let mut fds = [nix::poll::PollFd::new(pidfd.as_fd(), nix::poll::PollFlags::POLLIN)];

@@ -4,7 +4,10 @@
 //! The steps, in order, and why the order matters:
 //!  1. detach from the runtime: drop the state lock, die with the parent
 //!     during setup (PDEATHSIG); we are non-dumpable from birth (protect.rs)
-//!  2. wait for Go: the parent has put us in our cgroup and written id maps
+//!  2. wait for Go: the parent has written our id maps; it now puts us in
+//!     our v1 cgroups (a join that can wait out an RCU grace period) while we
+//!     go on; we wait for Joined before a pid fork or a cgroup namespace,
+//!     else just before Ready
 //!  3. namespaces: join, unshare, time offsets, pid fork (namespaces.rs)
 //!  4. setsid, so a terminal can become our controlling tty
 //!  5. rootfs: propagation, bind onto itself, config mounts, /dev, console
@@ -61,6 +64,11 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
     wait_for(chan, "Go")?;
+    if plan.ns.fork_for_pid || plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP) {
+        // A forked init must be born in the cgroups, and a cgroup namespace
+        // is rooted where we stand when we unshare it.
+        chan.wait_joined()?;
+    }
     crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
     let host_pid = host_pid();
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
@@ -82,6 +90,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
     }
     let program = identity(plan, ctx).become_user(&mut || install_seccomp(plan, ctx, "creating", host_pid))?;
+    chan.wait_joined()?;
     // From here on the parent may exit: we must outlive it.
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
@@ -102,8 +111,9 @@ fn detach_from_runtime(ctx: &Context) -> Result<()> {
 }
 
 fn wait_for(chan: &Channel, what: &str) -> Result<()> {
-    match chan.recv::<ToInit>()? {
+    match chan.recv_to_init()? {
         Some(ToInit::Go) | Some(ToInit::HooksDone) => Ok(()),
+        Some(ToInit::Joined) => unreachable!("recv_to_init notes Joined"),
         None => bail!("runtime went away while init waited for {what}"),
     }
 }

@@ -95,6 +95,9 @@ fn supervise(
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
         crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
     }
+    // Go first: the v1 join below can block for an RCU grace period (the
+    // kernel's cgroup_threadgroup_rwsem), which init spends on its setup.
+    chan.send(&ToInit::Go)?;
     let rest = crate::cgroups::Placement {
         dirs: ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect(),
         created: vec![],
@@ -103,7 +106,7 @@ fn supervise(
     if let Some(adj) = plan.process.oom_score_adj() {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
-    chan.send(&ToInit::Go)?;
+    chan.send(&ToInit::Joined)?;
     loop {
         match chan.recv::<ToParent>()? {
             Some(ToParent::MapUserNs) => {

@@ -3,7 +3,8 @@
 //!
 //! | from   | message            | meaning                                          |
 //! |--------|--------------------|--------------------------------------------------|
-//! | parent | Go                 | cgroup joined, id maps written: carry on          |
+//! | parent | Go                 | id maps written: carry on with setup               |
+//! | parent | Joined             | in the container's cgroups (may overtake answers)  |
 //! | init   | MapUserNs          | I unshared a user namespace: write my id maps     |
 //! | init   | Grandchild(pid)    | new pid namespace needed a fork: this is init     |
 //! | init   | RunHooks           | rootfs mounted: run prestart/createRuntime hooks  |
@@ -14,6 +15,7 @@
 use anyhow::{anyhow, Result};
 use nix::sys::socket::{recv, send, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::cell::Cell;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -28,21 +30,47 @@ pub enum ToParent {
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ToInit {
     Go,
+    Joined,
     HooksDone,
 }
 
-pub struct Channel(OwnedFd);
+/// One end of the socketpair. Init notes `Joined` whenever it arrives: the
+/// parent sends it after a v1 cgroup join that can block for an RCU grace
+/// period, which init spends on its own setup instead of waiting.
+pub struct Channel(OwnedFd, Cell<bool>);
 
 impl Channel {
     pub fn pair() -> Result<(Channel, Channel)> {
         let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
             .map_err(|e| anyhow!("socketpair: {e}"))?;
-        Ok((Channel(a), Channel(b)))
+        Ok((Channel(a, Cell::new(false)), Channel(b, Cell::new(false))))
     }
 
     pub fn send<T: Serialize>(&self, msg: &T) -> Result<()> {
         let bytes = serde_json::to_vec(msg)?;
         send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).map_err(|e| anyhow!("sync send: {e}"))?;
+        Ok(())
+    }
+
+    /// The next message to init other than `Joined`, which is only noted.
+    pub fn recv_to_init(&self) -> Result<Option<ToInit>> {
+        loop {
+            match self.recv::<ToInit>()? {
+                Some(ToInit::Joined) => self.1.set(true),
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Returns once the parent has put us in the container's cgroups.
+    pub fn wait_joined(&self) -> Result<()> {
+        while !self.1.get() {
+            match self.recv::<ToInit>()? {
+                Some(ToInit::Joined) => self.1.set(true),
+                Some(other) => return Err(anyhow!("waiting for the cgroup join: unexpected {other:?}")),
+                None => return Err(anyhow!("runtime went away while init waited for its cgroups")),
+            }
+        }
         Ok(())
     }
 
