@@ -107,6 +107,20 @@ def timed(argv):
     return r["wall_ms"], r["cpu_ms"], r["maxrss_kib"]
 
 
+def rotation(i):
+    """The runtimes in a different order each round, so none always follows
+    another (a v1 cgroup move right after another one skips an RCU grace
+    period in the kernel, a ~10 ms advantage for whoever comes second)."""
+    names = list(RUNTIMES)
+    k = i % len(names)
+    return [(rt, RUNTIMES[rt]) for rt in names[k:] + names[:k]]
+
+
+def settle():
+    """An idle moment before each timed start, so that each pays its own way."""
+    time.sleep(0.03)
+
+
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -117,11 +131,13 @@ def bench_run(b):
     floor = []
     unshare = [shutil.which("unshare"), "--pid", "--net", "--ipc", "--uts", "--mount", "--fork", shutil.which("chroot"), ROOTFS, "/bin/true"]
     for i in range(RUNS):
-        for rt, binary in RUNTIMES.items():
+        for rt, binary in rotation(i):
+            settle()
             w, c, r = timed([binary, "--root", root_of(rt), "run", "--bundle", b, "run-%s-%d" % (rt, i)])
             res[rt]["wall"].append(w)
             res[rt]["cpu"].append(c)
             res[rt]["rss"].append(r)
+        settle()
         floor.append(timed(unshare)[0])
     return res, med(floor)
 
@@ -130,16 +146,19 @@ def bench_phases(b):
     """2: create, start, delete separately."""
     res = {rt: {"create": [], "start": [], "delete": []} for rt in RUNTIMES}
     for i in range(RUNS):
-        for rt, binary in RUNTIMES.items():
+        for rt, binary in rotation(i):
             cid = "ph-%s-%d" % (rt, i)
             base = [binary, "--root", root_of(rt)]
+            settle()
             res[rt]["create"].append(timed(base + ["create", "--bundle", b, cid])[0])
+            settle()
             res[rt]["start"].append(timed(base + ["start", cid])[0])
             for _ in range(200):  # wait until `true` has exited
                 st = subprocess.run(base + ["state", cid], capture_output=True, text=True)
                 if '"stopped"' in st.stdout:
                     break
                 time.sleep(0.005)
+            settle()
             res[rt]["delete"].append(timed(base + ["delete", cid])[0])
     return res
 
@@ -151,8 +170,9 @@ def bench_exec(b):
         subprocess.run([binary, "--root", root_of(rt), "run", "-d", "--bundle", b, "ex-" + rt], check=True,
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(RUNS):
-            for rt, binary in RUNTIMES.items():
+        for i in range(RUNS):
+            for rt, binary in rotation(i):
+                settle()
                 res[rt].append(timed([binary, "--root", root_of(rt), "exec", "ex-" + rt, "/bin/true"])[0])
     finally:
         for rt, binary in RUNTIMES.items():
@@ -284,7 +304,7 @@ def report(run, floor, phases, execs, minmem, conc, sl):
             platform.release(), ", ".join("%s: %s" % kv for kv in versions().items())),
         "",
         "Method: one bundle (busybox rootfs, read-only; pid, network, ipc, uts and mount namespaces; a cgroup), "
-        "the runtimes alternating in every round, inside one `unshare -m` with /sys/fs/cgroup/unified hidden so "
+        "the runtimes alternating in every round (in a rotating order, each after an idle 30 ms so that no runtime rides on the previous one's cgroup move), inside one `unshare -m` with /sys/fs/cgroup/unified hidden so "
         "that crun runs on this hybrid host. Medians of %d runs; ratios against crun. Timings are reported, never "
         "asserted; this machine is noisy." % RUNS,
         "",

@@ -563,28 +563,11 @@ fn notify_socket_forwards_ready_with_the_main_pid() {
 /// berth execs into it again and again: nothing it opens may be the binary on disk.
 #[test]
 fn exec_never_exposes_the_berth_binary() {
-    let mut a = Bundle::new("exec-attack");
-    a.args(&["/probe", "exe-attack", "120", "/tmp/stop-attack"]);
-    for set in ["bounding", "effective", "permitted"] {
-        a.config["process"]["capabilities"][set].as_array_mut().unwrap().push(json!("CAP_SYS_PTRACE"));
-    }
-    let bundle = a.bundle_arg();
-    let child = a
-        .cmd()
-        .args(["run", "--bundle", &bundle, &a.id])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    a.wait_status("running");
+    let (a, child) = start_attacker("exec-attack", &["CAP_SYS_PTRACE"]);
     for _ in 0..5 {
         assert_ok(&exec(&a, &[&a.id, "true"]), "exec during the attack");
     }
-    std::fs::write(a.rootfs().join("tmp/stop-attack"), "").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_ok(&out, "run attacker");
-    let r = parse_json_line(&out.stdout);
+    let r = stop_attacker(a, child);
     let on_disk = std::fs::canonicalize(berth_bin()).unwrap().to_string_lossy().into_owned();
     for key in ["opened_write", "opened_path"] {
         for e in r[key].as_array().unwrap() {
@@ -592,7 +575,6 @@ fn exec_never_exposes_the_berth_binary() {
             assert!(!e.contains(&on_disk), "{key} reached the binary on disk: {r}");
         }
     }
-    a.assert_clean();
 }
 
 // ---------------------------------------------------------------------------

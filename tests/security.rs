@@ -272,24 +272,8 @@ fn berth_binary_cannot_be_opened_for_writing_from_a_container() {
 /// background while three containers B join A's pid namespace; returns A's
 /// attack report. B's init is a copy of berth until it execs.
 fn attack_from_joined_pid_namespace(extra_caps: &[&str]) -> Value {
-    let mut a = Bundle::new("exe-a");
-    a.args(&["/probe", "exe-attack", "120", "/tmp/stop-attack"]);
-    for set in ["bounding", "effective", "permitted"] {
-        for c in extra_caps {
-            a.config["process"]["capabilities"][set].as_array_mut().unwrap().push(json!(c));
-        }
-    }
-    let bundle = a.bundle_arg();
-    let child = a
-        .cmd()
-        .args(["run", "--bundle", &bundle, &a.id])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let st = a.wait_status("running");
-    let pid = st["pid"].as_i64().unwrap();
+    let (a, child) = start_attacker("exe-a", extra_caps);
+    let pid = a.state()["pid"].as_i64().unwrap();
     for _ in 0..3 {
         let mut b = Bundle::new("exe-b");
         b.config["linux"]["namespaces"][0] = json!({"type": "pid", "path": format!("/proc/{pid}/ns/pid")});
@@ -297,11 +281,7 @@ fn attack_from_joined_pid_namespace(extra_caps: &[&str]) -> Value {
         assert_ne!(r["pid"], 1, "B did not join A's pid namespace");
         b.assert_clean();
     }
-    std::fs::write(a.rootfs().join("tmp/stop-attack"), "").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_ok(&out, "run A");
-    a.assert_clean();
-    parse_json_line(&out.stdout)
+    stop_attacker(a, child)
 }
 
 #[test]

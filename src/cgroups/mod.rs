@@ -225,6 +225,20 @@ pub fn join(placement: &Placement, pid: i32) -> Result<()> {
     Ok(())
 }
 
+/// Moves the calling process into `dirs` by writing "0" to each v1 `tasks`
+/// file: moving the current thread skips the kernel's global threadgroup
+/// lock, whose write side waits for an RCU grace period (~10 ms here) when
+/// another process is moved by pid. Only for a single-threaded caller,
+/// which then is the whole process. A v2 directory takes cgroup.procs.
+pub fn join_self(dirs: &[PathBuf]) -> Result<()> {
+    for dir in dirs {
+        let tasks = dir.join("tasks");
+        let file = if tasks.exists() { tasks } else { dir.join("cgroup.procs") };
+        std::fs::write(&file, "0").map_err(|e| anyhow!("join cgroup {}: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
 /// A container's cgroup directories, each paired with the hierarchy it lives
 /// in, so a verb can find a controller's v1 directory or the v2 one.
 #[derive(Debug, Clone)]

@@ -85,13 +85,13 @@ pub fn launch(plan: &EnterPlan) -> Result<Entered> {
     }
 }
 
-/// Puts the child in its cgroups, then waits for its exec: the channel is
+/// Has the child join its cgroups, then waits for its exec: the channel is
 /// close-on-exec, so a clean end of it means the program is running.
 fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf>) -> Result<()> {
-    for dir in plan.cgroup_dirs.iter().filter(|d| Some(*d) != born_in.as_ref()) {
-        let procs = dir.join("cgroup.procs");
-        std::fs::write(&procs, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", procs.display()))?;
-    }
+    // The child moves itself (it is still host root, before its setns):
+    // cheap for the current thread, where moving it by pid is not.
+    let join: Vec<PathBuf> = plan.cgroup_dirs.iter().filter(|d| Some(*d) != born_in.as_ref()).cloned().collect();
+    chan.send(&ToInit::JoinCgroups(join))?;
     if let Some(adj) = plan.process.oom_score_adj() {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }

@@ -3,7 +3,8 @@
 //!
 //! The steps, in order:
 //!  1. die with the parent during setup; initial CPU affinity
-//!  2. wait for Go: the parent has put us in the container's cgroups
+//!  2. join the container's cgroups (ourselves: cheap for the current
+//!     thread), then wait for Go
 //!  3. join init's namespaces in one setns on its pidfd (the kernel orders
 //!     them, user first); chroot to init's root when there is no mount ns
 //!  4. setsid, so a terminal can become our controlling tty
@@ -15,7 +16,7 @@
 
 use super::enter::EnterPlan;
 use super::finish::Identity;
-use super::sync::{Channel, ToInit, ToParent};
+use super::sync::{Channel, ToParent};
 use crate::rootfs::safe_path::Root;
 use crate::security::process_attrs;
 use anyhow::{anyhow, bail, Result};
@@ -39,10 +40,7 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
-    match chan.recv::<ToInit>()? {
-        Some(ToInit::Go) => {}
-        other => bail!("exec: waiting for the runtime: unexpected {other:?}"),
-    }
+    chan.wait_go()?;
     join_namespaces(plan)?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     if plan.process.terminal().unwrap_or(false) {

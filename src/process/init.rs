@@ -4,10 +4,11 @@
 //! The steps, in order, and why the order matters:
 //!  1. detach from the runtime: drop the state lock, die with the parent
 //!     during setup (PDEATHSIG); we are non-dumpable from birth (protect.rs)
-//!  2. wait for Go: the parent has written our id maps; it now puts us in
-//!     our v1 cgroups (a join that can wait out an RCU grace period) while we
-//!     go on; we wait for Joined before a pid fork or a cgroup namespace,
-//!     else just before Ready
+//!  2. wait for Go: the parent has written our id maps. Without a user
+//!     namespace we first move ourselves into our cgroups (cheap for the
+//!     current thread); with one, the parent moves us by pid (an RCU grace
+//!     period) while we go on, and we wait for Joined before a pid fork or
+//!     a cgroup namespace, else just before Ready
 //!  3. namespaces: join, unshare, time offsets, pid fork (namespaces.rs)
 //!  4. setsid, so a terminal can become our controlling tty
 //!  5. rootfs: propagation, bind onto itself, config mounts, /dev, console
@@ -63,7 +64,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     detach_from_runtime(ctx)?;
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
-    wait_for(chan, "Go")?;
+    chan.wait_go()?;
     if plan.ns.fork_for_pid || plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP) {
         // A forked init must be born in the cgroups, and a cgroup namespace
         // is rooted where we stand when we unshare it.
@@ -112,8 +113,8 @@ fn detach_from_runtime(ctx: &Context) -> Result<()> {
 
 fn wait_for(chan: &Channel, what: &str) -> Result<()> {
     match chan.recv_to_init()? {
-        Some(ToInit::Go) | Some(ToInit::HooksDone) => Ok(()),
-        Some(ToInit::Joined) => unreachable!("recv_to_init notes Joined"),
+        Some(ToInit::HooksDone) => Ok(()),
+        Some(other) => bail!("waiting for {what}: unexpected {other:?}"),
         None => bail!("runtime went away while init waited for {what}"),
     }
 }

@@ -95,18 +95,27 @@ fn supervise(
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
         crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
     }
-    // Go first: the v1 join below can block for an RCU grace period (the
-    // kernel's cgroup_threadgroup_rwsem), which init spends on its setup.
-    chan.send(&ToInit::Go)?;
     let rest = crate::cgroups::Placement {
         dirs: ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect(),
         created: vec![],
     };
-    crate::cgroups::join(&rest, pid)?;
+    // Init moves itself when it still can (no user namespace yet): cheap,
+    // where our moving it by pid waits out an RCU grace period. Otherwise
+    // Go comes first, and init spends that wait on its own setup.
+    let self_join = !plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER);
+    if self_join {
+        chan.send(&ToInit::JoinCgroups(rest.dirs.clone()))?;
+    }
+    chan.send(&ToInit::Go)?;
+    if !self_join {
+        crate::cgroups::join(&rest, pid)?;
+    }
     if let Some(adj) = plan.process.oom_score_adj() {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
-    chan.send(&ToInit::Joined)?;
+    if !self_join {
+        chan.send(&ToInit::Joined)?;
+    }
     loop {
         match chan.recv::<ToParent>()? {
             Some(ToParent::MapUserNs) => {

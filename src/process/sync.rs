@@ -3,6 +3,7 @@
 //!
 //! | from   | message            | meaning                                          |
 //! |--------|--------------------|--------------------------------------------------|
+//! | parent | JoinCgroups(dirs)  | move yourself into these cgroups (see cgroups::join_self) |
 //! | parent | Go                 | id maps written: carry on with setup               |
 //! | parent | Joined             | in the container's cgroups (may overtake answers)  |
 //! | init   | MapUserNs          | I unshared a user namespace: write my id maps     |
@@ -29,6 +30,7 @@ pub enum ToParent {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ToInit {
+    JoinCgroups(Vec<std::path::PathBuf>),
     Go,
     Joined,
     HooksDone,
@@ -62,7 +64,23 @@ impl Channel {
         }
     }
 
-    /// Returns once the parent has put us in the container's cgroups.
+    /// Waits for Go, joining cgroups on the way when the parent asks.
+    pub fn wait_go(&self) -> Result<()> {
+        loop {
+            match self.recv::<ToInit>()? {
+                Some(ToInit::Go) => return Ok(()),
+                Some(ToInit::Joined) => self.1.set(true),
+                Some(ToInit::JoinCgroups(dirs)) => {
+                    crate::cgroups::join_self(&dirs)?;
+                    self.1.set(true);
+                }
+                Some(other) => return Err(anyhow!("waiting for Go: unexpected {other:?}")),
+                None => return Err(anyhow!("runtime went away while the process waited for Go")),
+            }
+        }
+    }
+
+    /// Returns once we are in the container's cgroups.
     pub fn wait_joined(&self) -> Result<()> {
         while !self.1.get() {
             match self.recv::<ToInit>()? {

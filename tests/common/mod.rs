@@ -377,3 +377,36 @@ pub fn recv_fd_with_payload(conn: &std::os::unix::net::UnixStream) -> Option<(st
 pub fn recv_fd(conn: &std::os::unix::net::UnixStream) -> Option<std::os::fd::OwnedFd> {
     recv_fd_with_payload(conn).map(|(fd, _)| fd)
 }
+
+/// A container running `/probe exe-attack` (a CVE-2019-5736 style attempt on
+/// every /proc/PID/exe it can see) in the foreground, its bounding, effective
+/// and permitted sets extended by `extra_caps`, until `stop_attacker`.
+pub fn start_attacker(name: &str, extra_caps: &[&str]) -> (Bundle, std::process::Child) {
+    let mut a = Bundle::new(name);
+    a.args(&["/probe", "exe-attack", "120", "/tmp/stop-attack"]);
+    for set in ["bounding", "effective", "permitted"] {
+        for c in extra_caps {
+            a.config["process"]["capabilities"][set].as_array_mut().unwrap().push(json!(c));
+        }
+    }
+    let bundle = a.bundle_arg();
+    let child = a
+        .cmd()
+        .args(["run", "--bundle", &bundle, &a.id])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    a.wait_status("running");
+    (a, child)
+}
+
+/// Ends the attack; returns its report after checking nothing is left behind.
+pub fn stop_attacker(a: Bundle, child: std::process::Child) -> Value {
+    std::fs::write(a.rootfs().join("tmp/stop-attack"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_ok(&out, "run attacker");
+    a.assert_clean();
+    parse_json_line(&out.stdout)
+}
