@@ -153,7 +153,10 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
         lock_fd: dir.lock_fd(),
         start_listener: start_listener(dir)?,
         console: p.console.as_ref().map(|c| c.try_clone()).transpose()?,
-        seccomp_agent: seccomp_agent(&p.plan)?,
+        seccomp_agent: spec::plan::seccomp_agent(
+            p.plan.seccomp.as_ref(),
+            p.plan.spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()),
+        )?,
         placement: &state.cgroups,
         layout: &p.layout,
         caps: p.caps,
@@ -227,19 +230,6 @@ fn console_socket(
             Ok((Some(s.into()), None))
         }
     }
-}
-
-/// The seccomp agent's socket, connected now: init cannot reach host paths
-/// once it has pivoted.
-fn seccomp_agent(plan: &spec::LaunchPlan) -> Result<Option<OwnedFd>> {
-    if !plan.seccomp.as_ref().is_some_and(|p| p.wants_listener) {
-        return Ok(None);
-    }
-    let path = plan.spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()).and_then(|s| s.listener_path().clone());
-    let Some(path) = path else { bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path") };
-    let s = std::os::unix::net::UnixStream::connect(&path)
-        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?;
-    Ok(Some(s.into()))
 }
 
 /// Socket activation: fds 3.. named by LISTEN_FDS pass into the container,

@@ -22,7 +22,8 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     spec::validate::process_fields(&process)?;
     spec::validate::process_labels(&process)?;
     check_terminal(&process, a)?;
-    let cgroup_dirs = sub_cgroups(&state, &a.cgroup)?;
+    let layout = cgroups::detect()?;
+    let cgroup_dirs = sub_cgroups(&layout, &state, &a.cgroup)?;
     if protect::container_may_ptrace_host(&config) && !protect::running_from_sealed_copy() {
         // The new process is visible in the container before it execs.
         protect::reexec_from_sealed_copy()?;
@@ -34,7 +35,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
             process.set_console_size(Some(size));
         }
     }
-    let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
+    let plan = plan(&state, &config, process, (&layout, cgroup_dirs), console, a)?;
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;
     drop(plan);
@@ -90,9 +91,8 @@ fn console_ends(p: &Process, a: &ExecArgs) -> Result<(Option<OwnedFd>, Option<Ow
 
 /// `--cgroup PATH` or `--cgroup CONTROLLERS:PATH`: a sub-cgroup of the
 /// container's, which must already exist. Without it, the container's own.
-fn sub_cgroups(state: &State, flags: &[String]) -> Result<Vec<PathBuf>> {
-    let layout = cgroups::detect()?;
-    let bound = Bound::new(&layout, &state.cgroups);
+fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Result<Vec<PathBuf>> {
+    let bound = Bound::new(layout, &state.cgroups);
     let mut out = Vec::new();
     for (h, dir) in &bound.pairs {
         let mut chosen = dir.clone();
@@ -129,7 +129,7 @@ fn plan(
     state: &State,
     config: &Spec,
     process: Process,
-    cgroup_dirs: Vec<PathBuf>,
+    (layout, cgroup_dirs): (&cgroups::Layout, Vec<PathBuf>),
     console: Option<OwnedFd>,
     a: &ExecArgs,
 ) -> Result<EnterPlan> {
@@ -145,7 +145,6 @@ fn plan(
         let root = format!("/proc/{}/root", state.pid);
         Some(crate::sys::openat2(libc::AT_FDCWD, Path::new(&root), libc::O_PATH | libc::O_DIRECTORY, 0, 0)?)
     };
-    let layout = cgroups::detect()?;
     let v2 = layout.hierarchies.iter().filter(|h| h.v2).map(|h| h.mount_point.clone()).collect::<Vec<_>>();
     let is_v2 = |d: &PathBuf| v2.iter().any(|m| d.starts_with(m));
     let (frozen_dirs, cgroup_dirs): (Vec<PathBuf>, Vec<PathBuf>) = if state.status() == Status::Paused {
@@ -159,19 +158,8 @@ fn plan(
     let caps = crate::security::caps::masks(process.capabilities().as_ref())?;
     let linux = config.linux().clone().unwrap_or_default();
     let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
-    let seccomp_agent = match (&seccomp, linux.seccomp().as_ref().and_then(|s| s.listener_path().clone())) {
-        (Some(p), Some(path)) if p.wants_listener => Some(
-            std::os::unix::net::UnixStream::connect(&path)
-                .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?
-                .into(),
-        ),
-        (Some(p), None) if p.wants_listener => bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path"),
-        _ => None,
-    };
-    let personality = linux.personality().as_ref().map(|p| match p.domain() {
-        oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
-        oci_spec::runtime::LinuxPersonalityDomain::PerLinux32 => 0x0008,
-    });
+    let seccomp_agent = spec::plan::seccomp_agent(seccomp.as_ref(), linux.seccomp().as_ref())?;
+    let personality = spec::plan::personality(&linux)?;
     Ok(EnterPlan {
         init,
         join_pid_ns,

@@ -95,18 +95,7 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     let mounts = mounts(&spec, &bundle)?;
     let rlimits = rlimits(&process)?;
     let exec = exec_plan(&process)?;
-    let personality = match linux.personality() {
-        None => None,
-        Some(p) => {
-            if p.flags().as_ref().is_some_and(|f| !f.is_empty()) {
-                bail!("linux.personality.flags: no flags are supported");
-            }
-            Some(match p.domain() {
-                oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
-                oci_spec::runtime::LinuxPersonalityDomain::PerLinux32 => 0x0008,
-            })
-        }
-    };
+    let personality = personality(&linux)?;
     let seccomp = match linux.seccomp() {
         Some(s) => {
             let started = std::time::Instant::now();
@@ -146,6 +135,35 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         seccomp,
         spec,
     })
+}
+
+/// linux.personality as the persona for personality(2).
+pub fn personality(linux: &oci_spec::runtime::Linux) -> Result<Option<libc::c_ulong>> {
+    let Some(p) = linux.personality() else { return Ok(None) };
+    if p.flags().as_ref().is_some_and(|f| !f.is_empty()) {
+        bail!("linux.personality.flags: no flags are supported");
+    }
+    Ok(Some(match p.domain() {
+        oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
+        oci_spec::runtime::LinuxPersonalityDomain::PerLinux32 => 0x0008,
+    }))
+}
+
+/// Connects to linux.seccomp.listenerPath when the compiled profile has
+/// NOTIFY rules: the process cannot reach host paths once inside.
+pub fn seccomp_agent(
+    program: Option<&crate::security::seccomp::Program>,
+    seccomp: Option<&oci_spec::runtime::LinuxSeccomp>,
+) -> Result<Option<OwnedFd>> {
+    if !program.is_some_and(|p| p.wants_listener) {
+        return Ok(None);
+    }
+    let Some(path) = seccomp.and_then(|s| s.listener_path().clone()) else {
+        bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path")
+    };
+    let s = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?;
+    Ok(Some(s.into()))
 }
 
 fn clone_flag(t: LinuxNamespaceType) -> CloneFlags {
