@@ -614,6 +614,13 @@ fn exec_bad_input_names_the_cause() {
     refused(&b, &["--process", "/no/such/process.json", &b.id], &["--process", "/no/such/process.json"]);
     let missing = b.path().join("no-such.sock");
     refused(&b, &["-t", "--console-socket", missing.to_str().unwrap(), &b.id, "true"], &["--console-socket"]);
+    let sleeper = ["-d", "--pidfd-socket", missing.to_str().unwrap(), &b.id, "sleep", "300"];
+    refused(&b, &sleeper, &["--pidfd-socket"]);
+    let no_dir = b.path().join("no/such/dir/pid");
+    refused(&b, &["-d", "--pid-file", no_dir.to_str().unwrap(), &b.id, "sleep", "301"], &["--pid-file"]);
+    let ps = b.berth(&["ps", "--format", "json", &b.id]);
+    let pids: Vec<i64> = serde_json::from_slice(&ps.stdout).unwrap();
+    assert_eq!(pids, vec![init_pid(&b)], "no exec'd process stays behind");
     refused(&b, &["-t", "-d", &b.id, "true"], &["--console-socket"]);
     refused(&b, &["--user", "nobody", &b.id, "true"], &["--user"]);
     refused(&b, &["--cgroup", "../escape", &b.id, "true"], &["--cgroup"]);

@@ -174,7 +174,7 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
         write_pid_file(path, launched.pid)?;
     }
     if let Some(path) = &a.pidfd_socket {
-        crate::process::pidfd_socket::send(path, launched.pidfd.as_ref(), launched.pid, b"standard")?;
+        crate::process::pidfd_socket::connect(path)?.send(launched.pidfd.as_ref(), launched.pid, b"standard")?;
     }
     Ok(launched)
 }

@@ -4,7 +4,7 @@
 use crate::cgroups::{self, Bound};
 use crate::cli::{ExecArgs, GlobalOpts};
 use crate::process::enter::{self, EnterPlan};
-use crate::process::{console, foreground, protect};
+use crate::process::{console, foreground, pidfd_socket, protect};
 use crate::spec::{self, exec_process};
 use crate::state::{State, Status};
 use anyhow::{anyhow, bail, Result};
@@ -35,19 +35,33 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
             process.set_console_size(Some(size));
         }
     }
+    let pidfd_socket = a.pidfd_socket.as_deref().map(pidfd_socket::connect).transpose()?;
     let plan = plan(&state, &config, process, (&layout, cgroup_dirs), console, a)?;
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;
     drop(plan);
-    if let Some(path) = &a.pid_file {
-        super::create::write_pid_file(path, entered.pid)?;
-    }
-    if let Some(path) = &a.pidfd_socket {
-        crate::process::pidfd_socket::send(path, entered.pidfd.as_ref(), entered.pid, b"setns")?;
+    if let Err(e) = report_pid(a, &entered, pidfd_socket.as_ref()) {
+        // A process the caller cannot know about must not stay behind.
+        if let Some(fd) = &entered.pidfd {
+            let _ = crate::sys::pidfd_send_signal(fd, libc::SIGKILL);
+        }
+        crate::process::launch::reap(entered.pid);
+        return Err(e);
     }
     let Some(signals) = signals else { return Ok(0) };
     let tty = proxy.map(|s| console::recv_fd(&s)).transpose()?;
     foreground::wait(entered.pid, &signals, tty, None)
+}
+
+/// The pid file and the pidfd socket.
+fn report_pid(a: &ExecArgs, entered: &enter::Entered, socket: Option<&pidfd_socket::PidfdSocket>) -> Result<()> {
+    if let Some(path) = &a.pid_file {
+        super::create::write_pid_file(path, entered.pid)?;
+    }
+    if let Some(s) = socket {
+        s.send(entered.pidfd.as_ref(), entered.pid, b"setns")?;
+    }
+    Ok(())
 }
 
 fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
