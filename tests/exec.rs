@@ -564,8 +564,13 @@ fn notify_socket_forwards_ready_with_the_main_pid() {
 #[test]
 fn exec_never_exposes_the_berth_binary() {
     let (a, child) = start_attacker("exec-attack", &["CAP_SYS_PTRACE"]);
-    for _ in 0..5 {
-        assert_ok(&exec(&a, &[&a.id, "true"]), "exec during the attack");
+    for i in 0..5 {
+        // A program the attacker has not seen yet: it may hold any exe it saw
+        // open for writing (the container's own files are fair game), and
+        // exec'ing that file again would then fail with ETXTBSY.
+        let program = format!("/probe-{i}");
+        std::fs::copy(a.rootfs().join("probe"), a.rootfs().join(&program[1..])).unwrap();
+        assert_ok(&exec(&a, &[&a.id, &program, "exit", "0"]), "exec during the attack");
     }
     let r = stop_attacker(a, child);
     let on_disk = std::fs::canonicalize(berth_bin()).unwrap().to_string_lossy().into_owned();
