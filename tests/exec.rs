@@ -46,6 +46,11 @@ fn stop(b: &Bundle) {
     b.assert_no_process();
 }
 
+/// The pid a --pid-file holds.
+fn read_pid(path: &Path) -> i32 {
+    std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
+}
+
 fn host_cgroups(pid: i64) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap()
 }
@@ -69,7 +74,7 @@ fn exec_joins_every_namespace_and_cgroup_of_the_container() {
     let pidfile = b.path().join("exec.pid");
     let out = exec(&b, &["--detach", "--pid-file", pidfile.to_str().unwrap(), &b.id, "sleep", "30"]);
     assert_ok(&out, "exec --detach");
-    let exec_pid: i64 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let exec_pid = read_pid(&pidfile) as i64;
     let _kill = KillOnDrop::new(exec_pid as i32);
     assert_eq!(host_cgroups(exec_pid), host_cgroups(pid), "exec'd process is in the container's cgroups");
     let ps = b.berth(&["ps", "--format", "json", &b.id]);
@@ -201,7 +206,7 @@ fn exec_joins_the_containers_user_namespace() {
     assert_eq!(r["uid"], 0, "root inside the user namespace");
     let pidfile = b.path().join("u.pid");
     assert_ok(&exec(&b, &["-d", "--pid-file", pidfile.to_str().unwrap(), &b.id, "sleep", "30"]), "exec -d");
-    let exec_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let exec_pid = read_pid(&pidfile);
     let _kill = KillOnDrop::new(exec_pid);
     let status = std::fs::read_to_string(format!("/proc/{exec_pid}/status")).unwrap();
     let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap().to_string();
@@ -292,7 +297,7 @@ fn exec_into_a_paused_container_needs_ignore_paused() {
     let pidfile = b.path().join("p.pid");
     let out = exec(&b, &["--ignore-paused", "-d", "--pid-file", pidfile.to_str().unwrap(), &b.id, "sleep", "30"]);
     assert_ok(&out, "exec --ignore-paused");
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid = read_pid(&pidfile);
     let _kill = KillOnDrop::new(pid);
     let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let field = state.rsplit_once(')').unwrap().1.split_whitespace().next().unwrap().to_string();
@@ -526,7 +531,7 @@ fn pidfd_socket_gets_the_init_and_exec_pidfds() {
     assert_ok(&out, "exec --pidfd-socket");
     let (conn, _) = listener.accept().unwrap();
     let (fd, payload) = recv_fd_with_payload(&conn).unwrap();
-    let exec_pid: i64 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let exec_pid = read_pid(&pidfile) as i64;
     let _kill = KillOnDrop::new(exec_pid as i32);
     assert_eq!(pid_of_pidfd(&fd), exec_pid, "pidfd of the exec'd process");
     assert_eq!(payload, b"setns");
@@ -652,7 +657,7 @@ fn exec_cgroup_flag_picks_a_sub_cgroup() {
     let pidfile = b.path().join("s.pid");
     let out = exec(&b, &["--cgroup", "sub", "-d", "--pid-file", pidfile.to_str().unwrap(), &b.id, "sleep", "30"]);
     assert_ok(&out, "exec --cgroup sub");
-    let pid: i64 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid = read_pid(&pidfile) as i64;
     let kill = KillOnDrop::new(pid as i32);
     let cg = host_cgroups(pid);
     assert!(cg.lines().filter(|l| !l.is_empty()).all(|l| l.ends_with(&format!("{}/sub", b.cgroup))), "{cg}");

@@ -217,8 +217,9 @@ fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn join(placement: &Placement, pid: i32) -> Result<()> {
-    for dir in &placement.dirs {
+/// Moves process `pid` into `dirs` (by pid: see `join_self` for the cheap way).
+pub fn join(dirs: &[PathBuf], pid: i32) -> Result<()> {
+    for dir in dirs {
         let f = dir.join("cgroup.procs");
         std::fs::write(&f, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", f.display()))?;
     }

@@ -215,19 +215,14 @@ fn console_socket(
 ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     let terminal = plan.process.terminal().unwrap_or(false);
     match (terminal, path) {
-        (true, None) if hold_terminal => {
-            let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
-            Ok((Some(theirs.into()), Some(ours.into())))
-        }
-        (true, None) => {
+        (true, None) if !hold_terminal => {
             bail!("process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)")
         }
         (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
         (false, None) => Ok((None, None)),
-        (true, Some(p)) => {
-            let s = std::os::unix::net::UnixStream::connect(p)
-                .map_err(|e| anyhow!("--console-socket {}: {e}", p.display()))?;
-            Ok((Some(s.into()), None))
+        (true, path) => {
+            let (theirs, ours) = crate::process::console::endpoints(path)?;
+            Ok((Some(theirs), ours))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `exec`: run a new process inside an existing container, in all of its
 //! namespaces and cgroups, under its limits, capabilities and seccomp filter.
 
-use crate::cgroups::{self, Bound};
+use crate::cgroups::{self, Bound, Hierarchy};
 use crate::cli::{ExecArgs, GlobalOpts};
 use crate::process::enter::{self, EnterPlan};
 use crate::process::{console, foreground, pidfd_socket, protect};
@@ -36,7 +36,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
         }
     }
     let pidfd_socket = a.pidfd_socket.as_deref().map(pidfd_socket::connect).transpose()?;
-    let plan = plan(&state, &config, process, (&layout, cgroup_dirs), console, a)?;
+    let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;
     drop(plan);
@@ -94,18 +94,13 @@ fn console_ends(p: &Process, a: &ExecArgs) -> Result<(Option<OwnedFd>, Option<Ow
     if !p.terminal().unwrap_or(false) {
         return Ok((None, None));
     }
-    if let Some(path) = &a.console_socket {
-        let s = std::os::unix::net::UnixStream::connect(path)
-            .map_err(|e| anyhow!("--console-socket {}: {e}", path.display()))?;
-        return Ok((Some(s.into()), None));
-    }
-    let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
-    Ok((Some(theirs.into()), Some(ours.into())))
+    let (theirs, ours) = console::endpoints(a.console_socket.as_deref())?;
+    Ok((Some(theirs), ours))
 }
 
 /// `--cgroup PATH` or `--cgroup CONTROLLERS:PATH`: a sub-cgroup of the
 /// container's, which must already exist. Without it, the container's own.
-fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Result<Vec<PathBuf>> {
+fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Result<Vec<(Hierarchy, PathBuf)>> {
     let bound = Bound::new(layout, &state.cgroups);
     let mut out = Vec::new();
     for (h, dir) in &bound.pairs {
@@ -126,7 +121,7 @@ fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Res
         if !chosen.is_dir() {
             bail!("--cgroup: {} does not exist", chosen.display());
         }
-        out.push(chosen);
+        out.push((h.clone(), chosen));
     }
     Ok(out)
 }
@@ -143,7 +138,7 @@ fn plan(
     state: &State,
     config: &Spec,
     process: Process,
-    (layout, cgroup_dirs): (&cgroups::Layout, Vec<PathBuf>),
+    cgroup_dirs: Vec<(Hierarchy, PathBuf)>,
     console: Option<OwnedFd>,
     a: &ExecArgs,
 ) -> Result<EnterPlan> {
@@ -159,16 +154,12 @@ fn plan(
         let root = format!("/proc/{}/root", state.pid);
         Some(crate::sys::openat2(libc::AT_FDCWD, Path::new(&root), libc::O_PATH | libc::O_DIRECTORY, 0, 0)?)
     };
-    let v2 = layout.hierarchies.iter().filter(|h| h.v2).map(|h| h.mount_point.clone()).collect::<Vec<_>>();
-    let is_v2 = |d: &PathBuf| v2.iter().any(|m| d.starts_with(m));
-    let (frozen_dirs, cgroup_dirs): (Vec<PathBuf>, Vec<PathBuf>) = if state.status() == Status::Paused {
-        let freezer = layout.hierarchies.iter().filter(|h| h.controllers.iter().any(|c| c == "freezer"));
-        let freezer: Vec<_> = freezer.map(|h| h.mount_point.clone()).collect();
-        cgroup_dirs.into_iter().partition(|d| is_v2(d) || freezer.iter().any(|m| d.starts_with(m)))
-    } else {
-        (vec![], cgroup_dirs)
-    };
-    let cgroup_v2_dir = cgroup_dirs.iter().find(|d| is_v2(d)).cloned();
+    let freezes = |h: &Hierarchy| h.v2 || h.controllers.iter().any(|c| c == "freezer");
+    let paused = state.status() == Status::Paused;
+    let (frozen, joined): (Vec<_>, Vec<_>) = cgroup_dirs.into_iter().partition(|(h, _)| paused && freezes(h));
+    let cgroup_v2_dir = joined.iter().find(|(h, _)| h.v2).map(|(_, d)| d.clone());
+    let frozen_dirs = frozen.into_iter().map(|(_, d)| d).collect();
+    let cgroup_dirs = joined.into_iter().map(|(_, d)| d).collect();
     let caps = crate::security::caps::masks(process.capabilities().as_ref())?;
     let linux = config.linux().clone().unwrap_or_default();
     let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;

@@ -67,6 +67,19 @@ pub fn size_of(fd: &impl AsRawFd) -> Option<(u16, u16)> {
     (r == 0 && ws.ws_row > 0).then_some((ws.ws_row, ws.ws_col))
 }
 
+/// Where a pty master is to go: connected to the caller's console socket, or
+/// one end of a socketpair whose other end (returned second) berth keeps to
+/// proxy the terminal itself.
+pub fn endpoints(console_socket: Option<&Path>) -> Result<(OwnedFd, Option<OwnedFd>)> {
+    if let Some(path) = console_socket {
+        let s = std::os::unix::net::UnixStream::connect(path)
+            .map_err(|e| anyhow!("--console-socket {}: {e}", path.display()))?;
+        return Ok((s.into(), None));
+    }
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;
+    Ok((theirs.into(), Some(ours.into())))
+}
+
 /// Sends the pty master as runc frames it: SCM_RIGHTS with the name as payload.
 pub fn send_master(socket: &OwnedFd, master: &OwnedFd) -> Result<()> {
     send_fd(socket, master, b"/dev/ptmx").map_err(|e| anyhow!("--console-socket: send pty master: {e}"))

@@ -97,13 +97,7 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     }
     chan.send(&ToInit::Go)?;
     match chan.recv::<ToParent>()? {
-        None => {
-            for dir in &plan.frozen_dirs {
-                let procs = dir.join("cgroup.procs");
-                std::fs::write(&procs, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", procs.display()))?;
-            }
-            Ok(())
-        }
+        None => crate::cgroups::join(&plan.frozen_dirs, pid),
         Some(ToParent::Error { msg, exit }) => {
             super::launch::reap(pid);
             Err(ExitError::new(exit, msg).into())

@@ -93,7 +93,7 @@ fn identity(plan: &EnterPlan) -> Identity<'_> {
 
 fn install_seccomp(plan: &EnterPlan) -> Result<()> {
     let Some(program) = &plan.seccomp else { return Ok(()) };
-    let pid = std::fs::read_link("/proc/self").ok().and_then(|p| p.to_str()?.parse::<i32>().ok()).unwrap_or(0);
+    let pid = super::init::host_pid();
     let msg = serde_json::json!({
         "ociVersion": plan.oci_version,
         "fds": ["seccompFd"],

@@ -274,7 +274,7 @@ fn identity<'a>(plan: &'a LaunchPlan, ctx: &'a Context) -> Identity<'a> {
 
 /// Our pid as the host sees it: /proc, still the host's before pivot_root,
 /// names it; getpid() in a new pid namespace would say 1.
-fn host_pid() -> i32 {
+pub fn host_pid() -> i32 {
     std::fs::read_link("/proc/self")
         .ok()
         .and_then(|p| p.to_str().and_then(|s| s.parse().ok()))

@@ -95,16 +95,13 @@ fn supervise(
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
         crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
     }
-    let rest = crate::cgroups::Placement {
-        dirs: ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect(),
-        created: vec![],
-    };
+    let rest: Vec<PathBuf> = ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect();
     // Init moves itself when it still can (no user namespace yet): cheap,
     // where our moving it by pid waits out an RCU grace period. Otherwise
     // Go comes first, and init spends that wait on its own setup.
     let self_join = !plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER);
     if self_join {
-        chan.send(&ToInit::JoinCgroups(rest.dirs.clone()))?;
+        chan.send(&ToInit::JoinCgroups(rest.clone()))?;
     }
     chan.send(&ToInit::Go)?;
     if !self_join {
