@@ -84,6 +84,20 @@ fn a_process_past_the_memory_limit_is_oom_killed() {
     b.assert_clean();
 }
 
+/// Init enters its cgroups only once its setup is done (no cgroup namespace,
+/// no hooks here), so the limit counts the container alone: `true` fits in
+/// 128 KiB, where crun needs about 192 KiB on this host.
+#[test]
+fn the_runtime_setup_is_not_charged_to_the_memory_limit() {
+    if !v1_host() {
+        return;
+    }
+    let mut b = with_resources("res-tiny", json!({"memory": {"limit": 131072}}));
+    b.args(&["/bin/true"]);
+    assert_ok(&b.run(), "run true under a 128 KiB limit");
+    b.assert_clean();
+}
+
 #[test]
 fn host_devices_are_unreachable_by_default() {
     let mut b = Bundle::new("res-devices");

@@ -217,7 +217,7 @@ fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Moves process `pid` into `dirs` (by pid: see `join_self` for the cheap way).
+/// Moves process `pid` into `dirs` (by pid: see `SelfJoin` for the cheap way).
 pub fn join(dirs: &[PathBuf], pid: i32) -> Result<()> {
     for dir in dirs {
         let f = dir.join("cgroup.procs");
@@ -226,18 +226,40 @@ pub fn join(dirs: &[PathBuf], pid: i32) -> Result<()> {
     Ok(())
 }
 
-/// Moves the calling process into `dirs` by writing "0" to each v1 `tasks`
-/// file: moving the current thread skips the kernel's global threadgroup
-/// lock, whose write side waits for an RCU grace period (~10 ms here) when
-/// another process is moved by pid. Only for a single-threaded caller,
-/// which then is the whole process. A v2 directory takes cgroup.procs.
-pub fn join_self(dirs: &[PathBuf]) -> Result<()> {
-    for dir in dirs {
-        let tasks = dir.join("tasks");
-        let file = if tasks.exists() { tasks } else { dir.join("cgroup.procs") };
-        std::fs::write(&file, "0").map_err(|e| anyhow!("join cgroup {}: {e}", file.display()))?;
+/// The calling process's way into its cgroups: each directory's entry file,
+/// opened while the host's cgroupfs is still in view, written later by
+/// `enter`. Writing "0" to a v1 `tasks` file moves the current thread and
+/// skips the kernel's global threadgroup lock, whose write side waits for an
+/// RCU grace period (~10 ms here) when another process is moved by pid. Only
+/// for a single-threaded caller, which then is the whole process. A v2
+/// directory takes cgroup.procs.
+pub struct SelfJoin(Vec<(PathBuf, std::fs::File)>);
+
+impl SelfJoin {
+    pub fn open(dirs: &[PathBuf]) -> Result<SelfJoin> {
+        let open = |p: PathBuf| match std::fs::OpenOptions::new().write(true).open(&p) {
+            Ok(f) => Ok((p, f)),
+            Err(e) => Err((p, e)),
+        };
+        let files = dirs
+            .iter()
+            .map(|dir| match open(dir.join("tasks")) {
+                Err((_, e)) if e.kind() == std::io::ErrorKind::NotFound => open(dir.join("cgroup.procs")),
+                other => other,
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|(p, e)| anyhow!("join cgroup {}: {e}", p.display()))?;
+        Ok(SelfJoin(files))
     }
-    Ok(())
+
+    /// Moves us in, and closes the files.
+    pub fn enter(self) -> Result<()> {
+        use std::io::Write;
+        for (path, mut file) in self.0 {
+            file.write_all(b"0").map_err(|e| anyhow!("join cgroup {}: {e}", path.display()))?;
+        }
+        Ok(())
+    }
 }
 
 /// A container's cgroup directories, each paired with the hierarchy it lives

@@ -40,7 +40,7 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
-    chan.wait_go()?;
+    let mut cgroup_entry = chan.wait_go()?;
     join_namespaces(plan)?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     if plan.process.terminal().unwrap_or(false) {
@@ -49,6 +49,8 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     process_attrs::rlimits(&plan.rlimits, &plan.process)?;
     process_attrs::scheduler(&plan.process)?;
     process_attrs::io_priority(&plan.process)?;
+    // Late, for the reason init gives: the limit counts the process, not us.
+    chan.enter_cgroups(&mut cgroup_entry)?;
     let me = identity(plan);
     let program = me.become_user(&mut || install_seccomp(plan))?;
     // The exec itself closes the channel: the parent reads that as success.

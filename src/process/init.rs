@@ -5,10 +5,11 @@
 //!  1. detach from the runtime: drop the state lock, die with the parent
 //!     during setup (PDEATHSIG); we are non-dumpable from birth (protect.rs)
 //!  2. wait for Go: the parent has written our id maps. Without a user
-//!     namespace we first move ourselves into our cgroups (cheap for the
-//!     current thread); with one, the parent moves us by pid (an RCU grace
-//!     period) while we go on, and we wait for Joined before a pid fork or
-//!     a cgroup namespace, else just before Ready
+//!     namespace we move ourselves into our cgroups (cheap for the current
+//!     thread), through entry files opened now while the host's cgroupfs is
+//!     in view; with one, the parent moves us by pid (an RCU grace period)
+//!     while we go on. Either way we are in before a pid fork or a cgroup
+//!     namespace (step 3), before the hooks (step 6), else at step 11
 //!  3. namespaces: join, unshare, time offsets, pid fork (namespaces.rs)
 //!  4. setsid, so a terminal can become our controlling tty
 //!  5. rootfs: propagation, bind onto itself, config mounts, /dev, console
@@ -19,6 +20,8 @@
 //!  9. readonlyPaths, maskedPaths, read-only root, rootfs propagation
 //! 10. hostname, domainname
 //! 11. rlimits, scheduler, I/O priority, memory policy, keyring: still privileged
+//!     then into the cgroups, as late as can be: the container's memory limit
+//!     counts the container, not our mounts and page copies
 //! 12. bounding set, user switch, capability sets, cwd (as the user)
 //! 13. find the program now, so a missing one fails `create` (exit 127)
 //! 14. every fd above stdio and --preserve-fds becomes close-on-exec, last,
@@ -64,16 +67,20 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     detach_from_runtime(ctx)?;
     let affinity = plan.process.exec_cpu_affinity().as_ref();
     process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
-    chan.wait_go()?;
+    let mut cgroup_entry = chan.wait_go()?;
     if plan.ns.fork_for_pid || plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP) {
         // A forked init must be born in the cgroups, and a cgroup namespace
         // is rooted where we stand when we unshare it.
-        chan.wait_joined()?;
+        chan.enter_cgroups(&mut cgroup_entry)?;
     }
     crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
     let host_pid = host_pid();
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     let tty = prepare_rootfs(plan, ctx)?;
+    if has_create_hooks(plan) {
+        // Hooks find the container by its pid's cgroups (device rules, say).
+        chan.enter_cgroups(&mut cgroup_entry)?;
+    }
     run_create_hooks(plan, ctx, chan)?;
     enter_rootfs(plan)?;
     sysctl(plan)?;
@@ -90,8 +97,11 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
     }
+    // As late as can be, while still root and before seccomp: the container's
+    // memory limit then counts the container, not our setup (mounts, page
+    // copies of this process), so tiny limits work.
+    chan.enter_cgroups(&mut cgroup_entry)?;
     let program = identity(plan, ctx).become_user(&mut || install_seccomp(plan, ctx, "creating", host_pid))?;
-    chan.wait_joined()?;
     // From here on the parent may exit: we must outlive it.
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
@@ -159,9 +169,18 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     Ok(None)
 }
 
+fn has_hooks(v: &Option<Vec<oci_spec::runtime::Hook>>) -> bool {
+    v.as_ref().is_some_and(|v| !v.is_empty())
+}
+
+fn has_create_hooks(plan: &LaunchPlan) -> bool {
+    let h = &plan.hooks;
+    has_hooks(h.prestart()) || has_hooks(h.create_runtime()) || has_hooks(h.create_container())
+}
+
 fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<()> {
     let h = &plan.hooks;
-    let has = |v: &Option<Vec<oci_spec::runtime::Hook>>| v.as_ref().is_some_and(|v| !v.is_empty());
+    let has = has_hooks;
     if has(h.prestart()) || has(h.create_runtime()) {
         chan.send(&ToParent::RunHooks)?;
         wait_for(chan, "hooks")?;

@@ -3,7 +3,7 @@
 //!
 //! | from   | message            | meaning                                          |
 //! |--------|--------------------|--------------------------------------------------|
-//! | parent | JoinCgroups(dirs)  | move yourself into these cgroups (see cgroups::join_self) |
+//! | parent | JoinCgroups(dirs)  | move yourself into these cgroups (cgroups::SelfJoin) |
 //! | parent | Go                 | id maps written: carry on with setup               |
 //! | parent | Joined             | in the container's cgroups (may overtake answers)  |
 //! | init   | MapUserNs          | I unshared a user namespace: write my id maps     |
@@ -13,6 +13,7 @@
 //! | init   | Ready              | waiting on the start socket; create may return    |
 //! | init   | Error{msg, exit}   | setup failed; parent reports `msg` once, exits    |
 
+use crate::cgroups::SelfJoin;
 use anyhow::{anyhow, Result};
 use nix::sys::socket::{recv, send, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -64,24 +65,29 @@ impl Channel {
         }
     }
 
-    /// Waits for Go, joining cgroups on the way when the parent asks.
-    pub fn wait_go(&self) -> Result<()> {
+    /// Waits for Go. When the parent asks us to join our cgroups ourselves,
+    /// returns the way in, opened now while the host's cgroupfs is in view:
+    /// `enter_cgroups` uses it as late as the caller can afford.
+    pub fn wait_go(&self) -> Result<Option<SelfJoin>> {
+        let mut entry = None;
         loop {
             match self.recv::<ToInit>()? {
-                Some(ToInit::Go) => return Ok(()),
+                Some(ToInit::Go) => return Ok(entry),
                 Some(ToInit::Joined) => self.1.set(true),
-                Some(ToInit::JoinCgroups(dirs)) => {
-                    crate::cgroups::join_self(&dirs)?;
-                    self.1.set(true);
-                }
+                Some(ToInit::JoinCgroups(dirs)) => entry = Some(SelfJoin::open(&dirs)?),
                 Some(other) => return Err(anyhow!("waiting for Go: unexpected {other:?}")),
                 None => return Err(anyhow!("runtime went away while the process waited for Go")),
             }
         }
     }
 
-    /// Returns once we are in the container's cgroups.
-    pub fn wait_joined(&self) -> Result<()> {
+    /// Returns once we are in the container's cgroups: moved by ourselves
+    /// through `entry` when we hold it, else by the parent (Joined).
+    pub fn enter_cgroups(&self, entry: &mut Option<SelfJoin>) -> Result<()> {
+        if let Some(way_in) = entry.take() {
+            way_in.enter()?;
+            self.1.set(true);
+        }
         while !self.1.get() {
             match self.recv::<ToInit>()? {
                 Some(ToInit::Joined) => self.1.set(true),
