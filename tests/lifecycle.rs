@@ -201,24 +201,21 @@ subprocess.run([{berth:?}, "--root", {root:?}, "delete", "--force", {id:?}], che
 }
 
 #[test]
-fn concurrent_containers_under_the_default_cgroup_parent() {
+fn concurrent_containers_with_default_cgroup_paths() {
     let handles: Vec<_> = (0..4)
         .map(|i| {
             std::thread::spawn(move || {
                 let mut b = Bundle::new(&format!("par{i}"));
                 b.config["linux"].as_object_mut().unwrap().remove("cgroupsPath");
                 let r = b.report();
-                assert!(r["cgroup"].as_str().unwrap().contains(&format!("/berth/{}", b.id)), "{}", r["cgroup"]);
+                assert!(r["cgroup"].as_str().unwrap().contains(&format!(":/berth-{}\n", b.id)), "{}", r["cgroup"]);
                 b.assert_clean();
+                assert_no_default_cgroup(&b.id);
             })
         })
         .collect();
     for h in handles {
         h.join().unwrap();
-    }
-    // The shared default parent goes with the last container.
-    for dir in cgroup_dirs("/berth") {
-        assert!(!dir.exists(), "{} left behind", dir.display());
     }
 }
 
@@ -259,9 +256,8 @@ fn session_keyring_per_container() {
     assert!(!has_own_keyring(&["--no-new-keyring"]), "--no-new-keyring still made a keyring");
 }
 
-/// Many containers created at once under the shared default parent `/berth`:
-/// a create that finds the parent just made by another must still get a
-/// usable cpuset (a race that once failed with ENOSPC on join).
+/// Many containers created at once with default cgroup paths all run, and
+/// leave no cgroup behind.
 #[test]
 fn many_concurrent_runs_under_the_default_parent_all_succeed() {
     let mut b = Bundle::new("burst");
@@ -289,7 +285,15 @@ fn many_concurrent_runs_under_the_default_parent_all_succeed() {
         .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
         .collect();
     assert!(failures.is_empty(), "{} failed: {failures:?}", failures.len());
-    for dir in cgroup_dirs("/berth") {
-        assert!(!dir.exists(), "{} left behind", dir.display());
+    assert_no_default_cgroup(&b.id);
+}
+
+/// No `/berth-<prefix>...` directory is left in any hierarchy.
+fn assert_no_default_cgroup(prefix: &str) {
+    for root in cgroup_dirs("/") {
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.starts_with(&format!("berth-{prefix}")), "{} left behind", entry.path().display());
+        }
     }
 }
