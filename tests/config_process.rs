@@ -676,6 +676,19 @@ fn exec_cpu_affinity_final_is_in_force_at_exec() {
 }
 
 #[test]
+fn a_malformed_cpu_list_is_a_one_line_error_naming_the_field() {
+    for (which, bad) in [("initial", "0-"), ("final", "1,,2")] {
+        let mut b = Bundle::new("affinity-bad");
+        b.config["process"]["execCPUAffinity"] = json!({ which: bad });
+        let out = b.create_detached();
+        let err = assert_one_line_error(&out);
+        assert!(err.contains(&format!("process.execCPUAffinity.{which}")), "{err}");
+        assert!(err.contains(bad), "{err}");
+        b.assert_clean();
+    }
+}
+
+#[test]
 fn memory_policy_is_set_before_exec() {
     let mut b = Bundle::new("mempolicy");
     b.config["linux"]["memoryPolicy"] = json!({"mode": "MPOL_BIND", "nodes": "0"});

@@ -12,7 +12,7 @@ pub fn load(bundle: &Path) -> Result<Spec> {
 }
 
 pub fn parse(text: &[u8]) -> Result<Spec> {
-    super::json_path::from_slice(text).map_err(|e| {
+    super::json_path::from_slice::<super::wire::SpecWire>(text).map(Spec::from).map_err(|e| {
         if e.path.is_empty() || e.syntax {
             anyhow!("invalid JSON: {}", e.msg)
         } else {

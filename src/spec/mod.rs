@@ -5,6 +5,7 @@ pub mod json_path;
 pub mod load;
 pub mod plan;
 pub mod validate;
+pub mod wire;
 
 pub use load::load;
 pub use plan::{compile, CreateOptions, LaunchPlan};
