@@ -1,13 +1,17 @@
 //! The berth binary: parse the command line, dispatch, report an error once.
 
-use berth::cli::{Cli, Command};
+use berth::cli::{self, Command, Parsed};
 use berth::{commands, logging};
-use clap::Parser;
 
 fn main() {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => usage_error(e),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match cli::parse(&args) {
+        Ok(Parsed::Run(cli)) => cli,
+        Ok(Parsed::Help(text)) => {
+            print!("{text}");
+            return;
+        }
+        Err(e) => usage_error(&args, &e),
     };
     let (true, Some(command)) = (!cli.global.version, cli.command) else {
         print_version();
@@ -73,35 +77,30 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A command line clap rejects: engines read errors from `--log`, so the
+/// A command line we cannot run: engines read errors from `--log`, so the
 /// usage error goes there too (found by a plain scan, as parsing failed).
-fn usage_error(e: clap::Error) -> ! {
-    use clap::error::ErrorKind;
-    if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let args: Vec<String> = std::env::args().collect();
-        let value = |name: &str| {
-            let eq = format!("{name}=");
-            args.iter().enumerate().find_map(|(i, a)| {
-                if a == name {
-                    args.get(i + 1).cloned()
-                } else {
-                    a.strip_prefix(&eq).map(str::to_string)
-                }
-            })
-        };
-        let format = match value("--log-format").as_deref() {
-            Some("json") => berth::cli::LogFormat::Json,
-            _ => berth::cli::LogFormat::Text,
-        };
-        if let Some(path) = value("--log") {
-            if logging::init(Some(std::path::Path::new(&path)), format, false).is_ok() {
-                let first = e.to_string();
-                let first = first.lines().next().unwrap_or_default().trim_start_matches("error: ");
-                logging::log(logging::Level::Error, first);
+fn usage_error(args: &[String], e: &cli::UsageError) -> ! {
+    let value = |name: &str| {
+        let eq = format!("{name}=");
+        args.iter().enumerate().find_map(|(i, a)| {
+            if a == name {
+                args.get(i + 1).cloned()
+            } else {
+                a.strip_prefix(&eq).map(str::to_string)
             }
+        })
+    };
+    let format = match value("--log-format").as_deref() {
+        Some("json") => cli::LogFormat::Json,
+        _ => cli::LogFormat::Text,
+    };
+    if let Some(path) = value("--log") {
+        if logging::init(Some(std::path::Path::new(&path)), format, false).is_ok() {
+            logging::log(logging::Level::Error, &e.0);
         }
     }
-    e.exit()
+    eprintln!("berth: {e}");
+    std::process::exit(2)
 }
 
 fn print_version() {

@@ -98,18 +98,26 @@ impl Channel {
         Ok(())
     }
 
-    /// The next message; None when the other side is gone.
+    /// The next message; None when the other side is gone. The buffer is
+    /// sized to the datagram (peeked with MSG_TRUNC), not to the largest
+    /// message there could be: the setup's peak memory is the container's
+    /// smallest memory limit.
     pub fn recv<T: DeserializeOwned>(&self) -> Result<Option<T>> {
-        let mut buf = vec![0u8; 64 * 1024];
-        let n = loop {
-            match recv(self.0.as_raw_fd(), &mut buf, MsgFlags::empty()) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                other => break other.map_err(|e| anyhow!("sync recv: {e}"))?,
-            }
-        };
-        if n == 0 {
+        let len = self.recv_into(&mut [], MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC)?;
+        if len == 0 {
             return Ok(None);
         }
+        let mut buf = vec![0u8; len];
+        let n = self.recv_into(&mut buf, MsgFlags::empty())?;
         Ok(Some(serde_json::from_slice(&buf[..n])?))
+    }
+
+    fn recv_into(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
+        loop {
+            match recv(self.0.as_raw_fd(), buf, flags) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => return other.map_err(|e| anyhow!("sync recv: {e}")),
+            }
+        }
     }
 }

@@ -9,8 +9,8 @@
 //! are not read: nothing on Linux uses them.
 
 use oci_spec::runtime::{
-    Box as ConsoleSize, ExecCPUAffinity, Hooks, Linux, LinuxCapabilities, LinuxIOPriority, Mount, PosixRlimit,
-    Process, Root, Scheduler, Spec, User,
+    Box as ConsoleSize, ExecCPUAffinity, Hooks, Linux, LinuxCapabilities, LinuxIOPriority, Mount, PosixRlimit, Process,
+    Root, Scheduler, Spec, User,
 };
 use serde::{de, Deserialize, Deserializer};
 use std::collections::HashMap;
