@@ -98,6 +98,30 @@ fn the_runtime_setup_is_not_charged_to_the_memory_limit() {
     b.assert_clean();
 }
 
+/// Hooks find the container by its pid (device rules, say): init is in
+/// its cgroups before the first hook runs, late join or not.
+#[test]
+fn prestart_hooks_see_init_in_its_cgroups() {
+    if !v1_host() {
+        return;
+    }
+    let mut b = with_resources("res-hook", json!({"pids": {"limit": 50}}));
+    let out_file = b.path().join("hook-saw");
+    let script = format!(
+        "pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/cgroup > {}",
+        out_file.display()
+    );
+    b.config["hooks"] = json!({"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]});
+    b.args(&["/bin/true"]);
+    assert_ok(&b.run(), "run with a prestart hook");
+    let saw = std::fs::read_to_string(&out_file).unwrap();
+    for controller in ["memory", "pids", "devices"] {
+        let line = saw.lines().find(|l| l.split(':').nth(1).is_some_and(|c| c.split(',').any(|c| c == controller)));
+        assert!(line.is_some_and(|l| l.ends_with(&b.cgroup)), "{controller}: {saw}");
+    }
+    b.assert_clean();
+}
+
 #[test]
 fn host_devices_are_unreachable_by_default() {
     let mut b = Bundle::new("res-devices");
