@@ -13,45 +13,48 @@ pub fn run(g: &GlobalOpts, a: &ListArgs) -> Result<i32> {
         }
     }
     states.sort_by(|a, b| a.id.cmp(&b.id));
-    if a.quiet {
-        for s in &states {
-            println!("{}", s.id);
-        }
-        return Ok(0);
-    }
-    match a.format {
-        ListFormat::Json => {
-            let v: Vec<_> = states.iter().map(|s| s.oci_json()).collect();
-            println!("{}", serde_json::to_string(&v)?);
-        }
-        ListFormat::Table => {
-            let mut rows = vec![["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"].map(String::from).to_vec()];
-            for s in &states {
-                let j = s.oci_json();
-                rows.push(vec![
-                    s.id.clone(),
-                    j["pid"].to_string(),
-                    s.status().as_str().into(),
-                    s.bundle.display().to_string(),
-                    s.created.clone(),
-                    s.owner.clone(),
-                ]);
+    // One write for the whole listing, not one per line.
+    let text = if a.quiet {
+        states.iter().map(|s| format!("{}\n", s.id)).collect()
+    } else {
+        match a.format {
+            ListFormat::Json => {
+                let v: Vec<_> = states.iter().map(|s| s.oci_json()).collect();
+                format!("{}\n", serde_json::to_string(&v)?)
             }
-            print_table(&rows);
+            ListFormat::Table => table(&states),
         }
-    }
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(0)
 }
 
-fn print_table(rows: &[Vec<String>]) {
+fn table(states: &[crate::state::State]) -> String {
+    let mut rows = vec![["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"].map(String::from).to_vec()];
+    for s in states {
+        // Each status looks at /proc once.
+        let status = s.status();
+        let pid = if status == crate::state::Status::Stopped { 0 } else { s.pid };
+        rows.push(vec![
+            s.id.clone(),
+            pid.to_string(),
+            status.as_str().into(),
+            s.bundle.display().to_string(),
+            s.created.clone(),
+            s.owner.clone(),
+        ]);
+    }
     let cols = rows[0].len();
     let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
-    for r in rows {
+    let mut out = String::new();
+    for r in &rows {
         let line: Vec<String> = r
             .iter()
             .enumerate()
             .map(|(i, v)| if i + 1 == cols { v.clone() } else { format!("{v:<w$}", w = widths[i]) })
             .collect();
-        println!("{}", line.join("   ").trim_end());
+        out.push_str(line.join("   ").trim_end());
+        out.push('\n');
     }
+    out
 }
