@@ -194,23 +194,29 @@ def cgroup_v1(ctrl, rel):
     return os.path.join("/sys/fs/cgroup", ctrl, rel)
 
 
-def limited_bundle(rt, limit):
-    """The `true` bundle with linux.resources.memory.limit set, in a cgroup of ours."""
-    name = "mem-%s-%d" % (rt, limit)
+def bundle_with(base, name, linux):
+    """A copy of bundle `base` with more linux.* settings."""
     d = bundle(name)
-    c = json.load(open(os.path.join(d, "config.json")))
-    c["linux"]["cgroupsPath"] = "/%s/%s" % (CGROUP_PARENT, name)
-    c["linux"]["resources"] = {"memory": {"limit": limit}}
+    c = json.load(open(os.path.join(base, "config.json")))
+    c["linux"].update(linux)
     json.dump(c, open(os.path.join(d, "config.json"), "w"))
     return d
+
+
+def limited_bundle(b, rt, limit):
+    """`b` with linux.resources.memory.limit set, in a cgroup of ours."""
+    name = "mem-%s-%d" % (rt, limit)
+    return bundle_with(b, name, {"cgroupsPath": "/%s/%s" % (CGROUP_PARENT, name),
+                                 "resources": {"memory": {"limit": limit}}})
 
 
 def runs_under(rt, binary, b, limit, whole_runtime):
     """Does `run true` succeed under `limit` bytes? Either the container's own
     limit (linux.resources.memory.limit), or, with `whole_runtime`, a cgroup
-    that confines the runtime process itself (and its container, inside it)."""
+    that confines the runtime process itself (its container's cgroup is
+    beside it, so init counts there only until it joins its own)."""
     if not whole_runtime:
-        b = limited_bundle(rt, limit)
+        b = limited_bundle(b, rt, limit)
         cmd = [binary, "--root", root_of(rt), "run", "--bundle", b, "mem-%d" % limit]
         ok = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL).returncode == 0
@@ -218,6 +224,10 @@ def runs_under(rt, binary, b, limit, whole_runtime):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(b, ignore_errors=True)
         return ok
+    # The container's cgroup goes under ours too: a runtime killed for want
+    # of memory cannot remove what it made, and cleanup() then does.
+    name = "run-mem-%s-%d" % (rt, limit)
+    b = bundle_with(b, name, {"cgroupsPath": "/%s/%s" % (CGROUP_PARENT, name)})
     rel = "%s/mem-%s-%d" % (CGROUP_PARENT, rt, limit)
     d = cgroup_v1("memory", rel)
     os.makedirs(d, exist_ok=True)
@@ -234,6 +244,7 @@ def runs_under(rt, binary, b, limit, whole_runtime):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return ok
     finally:
+        shutil.rmtree(b, ignore_errors=True)
         for _ in range(50):
             try:
                 os.rmdir(d)
@@ -356,7 +367,7 @@ def report(run, floor, phases, execs, minmem, conc, sl):
     kib = lambda v: "%d KiB" % (v // 1024) if v else "failed at 32 MiB"
     lines += ["## Smallest memory limit for `run true`", "",
               "The container's own limit (`linux.resources.memory.limit`), and a limit on a cgroup holding the "
-              "runtime process itself (and so its container too). The smallest limit at which 3 runs out of 3 succeed.", "",
+              "runtime process itself (with init until it joins its own cgroup). The smallest limit at which 3 runs out of 3 succeed.", "",
               "| runtime | container's limit | runtime's limit |", "|---|---|---|"]
     for rt in RUNTIMES:
         lines.append("| %s | %s | %s |" % (rt, kib(minmem["container"][rt]), kib(minmem["runtime"][rt])))
