@@ -274,6 +274,7 @@ const CREATE_OPTS: [Opt; 7] = [
     value("pidfd-socket", None, "SOCKET", "Unix socket that receives a pidfd of the container's init"),
 ];
 
+/// `run` takes `create`'s options, and two of its own.
 static RUN_OPTS: [Opt; 9] = {
     let [a, b, c, d, e, f, g] = CREATE_OPTS;
     [
@@ -515,7 +516,8 @@ fn command(verb: &str, m: &Matches) -> Result<Command, UsageError> {
             id: m.id(),
             ps_args: m.trailing.clone(),
         }),
-        _ => Command::Exec(Box::new(exec_args(m)?)),
+        "exec" => Command::Exec(Box::new(exec_args(m)?)),
+        other => return Err(UsageError(format!("unknown command {other:?}"))),
     })
 }
 

@@ -180,12 +180,11 @@ fn has_create_hooks(plan: &LaunchPlan) -> bool {
 
 fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<()> {
     let h = &plan.hooks;
-    let has = has_hooks;
-    if has(h.prestart()) || has(h.create_runtime()) {
+    if has_hooks(h.prestart()) || has_hooks(h.create_runtime()) {
         chan.send(&ToParent::RunHooks)?;
         wait_for(chan, "hooks")?;
     }
-    if has(h.create_container()) {
+    if has_hooks(h.create_container()) {
         let state = state_doc(ctx, "creating", std::process::id() as i32).to_string();
         crate::hooks::run_all("createContainer", h.create_container().as_deref().unwrap_or_default(), &state)?;
     }

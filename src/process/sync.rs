@@ -99,9 +99,8 @@ impl Channel {
     }
 
     /// The next message; None when the other side is gone. The buffer is
-    /// sized to the datagram (peeked with MSG_TRUNC), not to the largest
-    /// message there could be: the setup's peak memory is the container's
-    /// smallest memory limit.
+    /// sized to the datagram (peeked with MSG_TRUNC): a 64 KiB one for every
+    /// message put sixteen pages into both processes' peak RSS.
     pub fn recv<T: DeserializeOwned>(&self) -> Result<Option<T>> {
         let len = self.recv_into(&mut [], MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC)?;
         if len == 0 {
