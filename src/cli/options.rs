@@ -258,23 +258,32 @@ pub fn help(program: &str, about: &str, globals: &[Opt], verbs: &[Verb], verb: O
             }
             out += &line;
             out += "\n\nOptions:\n";
-            options_help(&mut out, v.opts);
+            options_help(&mut out, v.opts.iter());
         }
     }
     out += "\nGlobal options:\n";
-    options_help(&mut out, globals);
-    out += "  -h, --help              Print help\n";
+    options_help(&mut out, globals.iter().chain([&HELP]));
     out
 }
 
-fn options_help(out: &mut String, opts: &[Opt]) {
-    for o in opts.iter().filter(|o| !o.hidden) {
-        let short = o.short.map(|c| format!("-{c}, ")).unwrap_or_else(|| "    ".into());
-        let name = match o.value {
-            Some(v) => format!("--{} <{v}>", o.long),
-            None => format!("--{}", o.long),
-        };
-        out.push_str(&format!("  {short}{name:<20}{}\n", o.help));
+/// `-h`/`--help` is read before the tables are looked at; it is listed here.
+static HELP: Opt = flag("help", Some('h'), "Print help");
+
+fn options_help<'a>(out: &mut String, opts: impl Iterator<Item = &'a Opt>) {
+    let shown: Vec<(String, &str)> = opts
+        .filter(|o| !o.hidden)
+        .map(|o| {
+            let short = o.short.map(|c| format!("-{c}, ")).unwrap_or_else(|| "    ".into());
+            let name = match o.value {
+                Some(v) => format!("{short}--{} <{v}>", o.long),
+                None => format!("{short}--{}", o.long),
+            };
+            (name, o.help)
+        })
+        .collect();
+    let width = shown.iter().map(|(n, _)| n.len()).max().unwrap_or(0) + 2;
+    for (name, help) in shown {
+        out.push_str(&format!("  {name:<width$}{help}\n"));
     }
 }
 
