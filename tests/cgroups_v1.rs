@@ -86,7 +86,7 @@ fn a_process_past_the_memory_limit_is_oom_killed() {
 
 /// Init enters its cgroups only once its setup is done (no cgroup namespace,
 /// no hooks here), so the limit counts the container alone: `true` fits in
-/// 128 KiB, where crun needs about 192 KiB on this host.
+/// 128 KiB, where crun needs about 170 KiB on this host.
 #[test]
 fn the_runtime_setup_is_not_charged_to_the_memory_limit() {
     if !v1_host() {
