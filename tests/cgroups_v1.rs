@@ -107,10 +107,8 @@ fn prestart_hooks_see_init_in_its_cgroups() {
     }
     let mut b = with_resources("res-hook", json!({"pids": {"limit": 50}}));
     let out_file = b.path().join("hook-saw");
-    let script = format!(
-        "pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/cgroup > {}",
-        out_file.display()
-    );
+    let script =
+        format!("pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/cgroup > {}", out_file.display());
     b.config["hooks"] = json!({"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", script]}]});
     b.args(&["/bin/true"]);
     assert_ok(&b.run(), "run with a prestart hook");

@@ -484,7 +484,6 @@ pub fn parse(args: &[String]) -> Result<Parsed, UsageError> {
 }
 
 fn command(verb: &str, m: &Matches) -> Result<Command, UsageError> {
-    no_extra_positionals(verb, m)?;
     let id = || IdArg { id: m.id() };
     Ok(match verb {
         "create" => Command::Create(create_args(m)?),
@@ -519,14 +518,6 @@ fn command(verb: &str, m: &Matches) -> Result<Command, UsageError> {
         "exec" => Command::Exec(Box::new(exec_args(m)?)),
         other => return Err(UsageError(format!("unknown command {other:?}"))),
     })
-}
-
-fn no_extra_positionals(verb: &str, m: &Matches) -> Result<(), UsageError> {
-    let fixed = VERBS.iter().find(|v| v.name == verb).map_or(0, |v| v.positionals.len());
-    match m.positionals.get(fixed) {
-        Some(extra) => Err(UsageError(format!("unexpected argument {extra:?} for {verb}"))),
-        None => Ok(()),
-    }
 }
 
 fn format_of<T>(m: &Matches, table: T, json: T) -> Result<T, UsageError> {

@@ -177,6 +177,9 @@ pub fn lex(args: &[String], globals: &'static [Opt], verbs: &'static [Verb]) -> 
         if m.positionals.len() < v.required() {
             return Err(usage(format!("{} needs <{}>", v.name, v.positionals[m.positionals.len()])));
         }
+        if let Some(extra) = m.positionals.get(v.positionals.len()) {
+            return Err(usage(format!("unexpected argument {extra:?} for {}", v.name)));
+        }
     }
     Ok(m)
 }
@@ -364,6 +367,7 @@ mod tests {
             ("run", "run needs <id>"),
             ("run --detach=yes c", "--detach takes no value"),
             ("run c --bundle", "--bundle needs a value <DIR>"),
+            ("kill c KILL more", "unexpected argument \"more\" for kill"),
         ] {
             let e = lex_str(line).unwrap_err().0;
             assert_eq!(e, want, "{line}");
