@@ -9,20 +9,43 @@
 //! | startContainer  | init    | start, just before exec                          |
 //! | poststart       | start   | after the process started; failure only warns    |
 //! | poststop        | delete  | after the container is gone; failure only warns  |
+//!
+//! A hook that names no `env` gets the environment runc gives it: the
+//! runtime's own for the phases the runtime runs, the container process's
+//! for createContainer and startContainer, which run in the container. A
+//! startContainer hook runs as the container's program would: same user,
+//! capabilities and seccomp filter (`Runner::exec`).
 
 use anyhow::{anyhow, bail, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult};
 use oci_spec::runtime::Hook;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io::Write;
 use std::os::fd::AsFd;
 
+/// Turns the forked child into the hook: (path, args, env), returning only
+/// when it could not.
+pub type Exec<'a> = &'a dyn Fn(&CStr, &[CString], &[CString]) -> anyhow::Error;
+
+/// How a hook's process is made, besides fork.
+#[derive(Default, Clone, Copy)]
+pub struct Runner<'a> {
+    /// The environment of a hook that names none; None: berth's own.
+    pub default_env: Option<&'a [CString]>,
+    /// How the forked child becomes the hook; None: a plain execve.
+    pub exec: Option<Exec<'a>>,
+}
+
 /// Runs hooks in order; the first failure is the error.
 pub fn run_all(phase: &str, hooks: &[Hook], state: &str) -> Result<()> {
+    run_all_with(phase, hooks, state, &Runner::default())
+}
+
+pub fn run_all_with(phase: &str, hooks: &[Hook], state: &str, runner: &Runner) -> Result<()> {
     for (i, h) in hooks.iter().enumerate() {
-        run_one(h, state).map_err(|e| anyhow!("hooks.{phase}[{i}] {}: {e:#}", h.path().display()))?;
+        run_one(h, state, runner).map_err(|e| anyhow!("hooks.{phase}[{i}] {}: {e:#}", h.path().display()))?;
     }
     Ok(())
 }
@@ -30,31 +53,53 @@ pub fn run_all(phase: &str, hooks: &[Hook], state: &str) -> Result<()> {
 /// Runs every hook; failures are logged as warnings (poststart, poststop).
 pub fn run_all_warn(phase: &str, hooks: &[Hook], state: &str) {
     for (i, h) in hooks.iter().enumerate() {
-        if let Err(e) = run_one(h, state) {
+        if let Err(e) = run_one(h, state, &Runner::default()) {
             crate::logging::warn(&format!("hooks.{phase}[{i}] {}: {e:#}", h.path().display()));
         }
     }
+}
+
+/// berth's own environment, for a hook that names none.
+fn own_env() -> Vec<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect()
 }
 
 fn cstrings(v: &[String]) -> Result<Vec<CString>> {
     v.iter().map(|s| CString::new(s.as_str()).map_err(|_| anyhow!("{s:?} contains a NUL byte"))).collect()
 }
 
-fn run_one(hook: &Hook, state: &str) -> Result<()> {
+fn run_one(hook: &Hook, state: &str, runner: &Runner) -> Result<()> {
     let path = crate::sys::cstr(hook.path())?;
     let mut args = cstrings(hook.args().as_deref().unwrap_or_default())?;
     if args.is_empty() {
         args.push(path.clone());
     }
-    let env = cstrings(hook.env().as_deref().unwrap_or_default())?;
+    let env = match (hook.env(), runner.default_env) {
+        (Some(env), _) => cstrings(env)?,
+        (None, Some(env)) => env.to_vec(),
+        (None, None) => own_env(),
+    };
     let (read, write) = pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    // SAFETY: berth is single-threaded; the child only calls async-signal-safe
-    // functions (dup2, sigprocmask, execve, _exit) before exec.
+    // SAFETY: berth is single-threaded, so the child inherits no lock that
+    // another thread held; it only sets itself up and execs or _exits.
     match unsafe { fork() }? {
         ForkResult::Child => {
             let _ = nix::unistd::dup2_stdin(read.as_fd());
-            crate::sys::reset_signals();
-            let _ = nix::unistd::execve(&path, &args, &env);
+            match runner.exec {
+                Some(exec) => drop(exec(&path, &args, &env)),
+                None => {
+                    crate::sys::reset_signals();
+                    let _ = nix::unistd::execve(&path, &args, &env);
+                }
+            }
             // SAFETY: exec failed; leave without running the parent's destructors.
             unsafe { libc::_exit(127) }
         }

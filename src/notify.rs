@@ -40,8 +40,8 @@ pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
         idmap_userns: None,
     });
     let var = format!("NOTIFY_SOCKET={IN_CONTAINER}/{SOCKET}");
-    plan.exec.env.retain(|e| !e.as_bytes().starts_with(b"NOTIFY_SOCKET="));
-    plan.exec.env.push(CString::new(var)?);
+    plan.handoff.env.retain(|e| !e.as_bytes().starts_with(b"NOTIFY_SOCKET="));
+    plan.handoff.env.push(CString::new(var)?);
     Ok(())
 }
 

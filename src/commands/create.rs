@@ -4,7 +4,6 @@ use crate::cgroups::{self, Placement};
 use crate::cli::{CreateArgs, GlobalOpts};
 use crate::process::launch::{self, Context, Launched};
 use crate::process::protect;
-use crate::security::caps;
 use crate::spec::{self, CreateOptions};
 use crate::state::{ContainerDir, State, Status, START_SOCKET};
 use anyhow::{anyhow, bail, Result};
@@ -64,7 +63,6 @@ fn notify_mount(dir: &ContainerDir, plan: &mut spec::LaunchPlan) -> Result<()> {
 /// its compiled plan, the cgroup layout and path, the console connection.
 struct Prepared {
     plan: spec::LaunchPlan,
-    caps: caps::CapMasks,
     layout: cgroups::Layout,
     cgroup_rel: std::path::PathBuf,
     console: Option<OwnedFd>,
@@ -84,7 +82,6 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         bail!("--systemd-cgroup: the systemd cgroup driver is not supported yet");
     }
     spec::validate::validate(&config, &a.bundle)?;
-    let caps = caps::masks(config.process().as_ref().and_then(|p| p.capabilities().as_ref()))?;
     let listen_fds = listen_fds();
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);
@@ -119,7 +116,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         plan.ns.unshare_flags,
         layout.kind
     ));
-    Ok(Prepared { plan, caps, layout, cgroup_rel, console, held_terminal })
+    Ok(Prepared { plan, layout, cgroup_rel, console, held_terminal })
 }
 
 fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
@@ -159,8 +156,6 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
         )?,
         placement: &state.cgroups,
         layout: &p.layout,
-        caps: p.caps,
-        self_exe: protect::self_identity(),
         hook_state: state.oci_json(),
     };
     let launched = launch::launch(&p.plan, &ctx)?;

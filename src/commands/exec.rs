@@ -160,11 +160,21 @@ fn plan(
     let cgroup_v2_dir = joined.iter().find(|(h, _)| h.v2).map(|(_, d)| d.clone());
     let frozen_dirs = frozen.into_iter().map(|(_, d)| d).collect();
     let cgroup_dirs = joined.into_iter().map(|(_, d)| d).collect();
-    let caps = crate::security::caps::masks(process.capabilities().as_ref())?;
     let linux = config.linux().clone().unwrap_or_default();
     let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
     let seccomp_agent = spec::plan::seccomp_agent(seccomp.as_ref(), linux.seccomp().as_ref())?;
     let personality = spec::plan::personality(&linux)?;
+    // In the container's user namespace the process may hold every capability.
+    let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) {
+        crate::security::caps::kernel_caps()
+    } else {
+        crate::security::caps::held_by_us()
+    };
+    let handoff = spec::plan::handoff(&process, grantable, seccomp.is_some(), personality, a.preserve_fds)?;
+    let initial_cpus = crate::security::process_attrs::cpu_list(
+        process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
+        "process.execCPUAffinity.initial",
+    )?;
     Ok(EnterPlan {
         init,
         join_pid_ns,
@@ -173,18 +183,15 @@ fn plan(
         cgroup_dirs,
         cgroup_v2_dir,
         frozen_dirs,
-        exec: spec::plan::exec_plan(&process)?,
+        handoff,
+        initial_cpus,
         rlimits: spec::plan::rlimits(&process)?,
-        caps,
         seccomp,
         seccomp_agent,
         state: state.oci_json(),
         oci_version: config.version().clone(),
         listener_metadata: linux.seccomp().as_ref().and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
         console,
-        preserve_fds: a.preserve_fds,
-        personality,
-        self_exe: protect::self_identity(),
         process,
     })
 }

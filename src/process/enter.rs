@@ -9,8 +9,7 @@
 
 use super::sync::{Channel, ToInit, ToParent};
 use crate::error::ExitError;
-use crate::security::caps::CapMasks;
-use crate::spec::plan::ExecPlan;
+use super::handoff::Handoff;
 use crate::sys::Forked;
 use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};
@@ -36,9 +35,9 @@ pub struct EnterPlan {
     /// it could tell us it had.
     pub frozen_dirs: Vec<PathBuf>,
     pub process: Process,
-    pub exec: ExecPlan,
+    pub handoff: Handoff,
+    pub initial_cpus: Option<Vec<usize>>,
     pub rlimits: Vec<(libc::c_int, u64, u64)>,
-    pub caps: CapMasks,
     pub seccomp: Option<crate::security::seccomp::Program>,
     /// Connected to linux.seccomp.listenerPath when the profile has NOTIFY rules.
     pub seccomp_agent: Option<OwnedFd>,
@@ -48,9 +47,6 @@ pub struct EnterPlan {
     pub listener_metadata: String,
     /// Where the pty master goes when process.terminal is set.
     pub console: Option<OwnedFd>,
-    pub preserve_fds: u32,
-    pub personality: Option<libc::c_ulong>,
-    pub self_exe: Option<(u64, u64)>,
 }
 
 pub struct Entered {

@@ -11,11 +11,13 @@
 //!  5. terminal: a pty from the container's devpts, master to the console
 //!     socket, peer as stdio
 //!  6. rlimits, scheduler, I/O priority, while still privileged
-//!  7. user, capabilities, cwd, program lookup, close-on-exec (finish.rs)
-//!  8. no_new_privs, seccomp, execve (finish.rs)
+//!  7. the handoff (handoff.rs), as init's: cwd, bounding set, user,
+//!     program lookup, ambient set, close-on-exec; then no_new_privs,
+//!     umask, signals, the seccomp filter and the capability sets in the
+//!     order that leaves only capset and execve after the filter, execve
 
 use super::enter::EnterPlan;
-use super::finish::Identity;
+use super::handoff;
 use super::sync::{Channel, ToParent};
 use crate::rootfs::safe_path::Root;
 use crate::security::process_attrs;
@@ -38,8 +40,11 @@ pub fn run(plan: &EnterPlan, chan: Channel) -> ! {
 fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-    let affinity = plan.process.exec_cpu_affinity().as_ref();
-    process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
+    if let Some(cpus) = &plan.initial_cpus {
+        process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.initial")?;
+    }
+    // Read while /proc is still the host's: the agent knows us by this pid.
+    let agent_msg = seccomp_agent_msg(plan, super::init::host_pid());
     let mut cgroup_entry = chan.wait_go()?;
     join_namespaces(plan)?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
@@ -51,12 +56,13 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     process_attrs::io_priority(&plan.process)?;
     // Late, for the reason init gives: the limit counts the process, not us.
     chan.enter_cgroups(&mut cgroup_entry)?;
-    let me = identity(plan);
-    let program = me.become_user(&mut || install_seccomp(plan))?;
+    let mut kernel =
+        handoff::Real { seccomp: plan.seccomp.as_ref(), agent: plan.seccomp_agent.as_ref(), agent_msg: &agent_msg };
+    let program = handoff::prepare(&plan.handoff, &mut kernel)?;
     // The exec itself closes the channel: the parent reads that as success.
     // SAFETY: prctl with integer arguments; from here on we must outlive the parent.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
-    me.exec(&program, &mut || install_seccomp(plan))
+    Err(handoff::finish(&plan.handoff, &program, &mut kernel))
 }
 
 fn join_namespaces(plan: &EnterPlan) -> Result<()> {
@@ -81,21 +87,11 @@ fn attach_terminal(plan: &EnterPlan) -> Result<()> {
     super::console::become_stdio(&peer)
 }
 
-fn identity(plan: &EnterPlan) -> Identity<'_> {
-    Identity {
-        process: &plan.process,
-        exec: &plan.exec,
-        caps: &plan.caps,
-        has_seccomp: plan.seccomp.is_some(),
-        personality: plan.personality,
-        preserve_fds: plan.preserve_fds,
-        self_exe: plan.self_exe,
+/// The runtime-spec's container process state, for a seccomp agent.
+fn seccomp_agent_msg(plan: &EnterPlan, pid: i32) -> Vec<u8> {
+    if plan.seccomp_agent.is_none() {
+        return Vec::new();
     }
-}
-
-fn install_seccomp(plan: &EnterPlan) -> Result<()> {
-    let Some(program) = &plan.seccomp else { return Ok(()) };
-    let pid = super::init::host_pid();
     let msg = serde_json::json!({
         "ociVersion": plan.oci_version,
         "fds": ["seccompFd"],
@@ -103,5 +99,5 @@ fn install_seccomp(plan: &EnterPlan) -> Result<()> {
         "metadata": plan.listener_metadata,
         "state": plan.state,
     });
-    super::finish::install_seccomp(program, plan.seccomp_agent.as_ref(), msg)
+    msg.to_string().into_bytes()
 }

@@ -22,14 +22,18 @@
 //! 11. rlimits, scheduler, I/O priority, memory policy, keyring: still privileged
 //!     then into the cgroups, as late as can be: the container's memory limit
 //!     counts the container, not our mounts and page copies
-//! 12. bounding set, user switch, capability sets, cwd (as the user)
-//! 13. find the program now, so a missing one fails `create` (exit 127)
-//! 14. every fd above stdio and --preserve-fds becomes close-on-exec, last,
-//!     after everything that opens fds
-//! 15. Ready; wait for `start` on the start socket
-//! 16. startContainer hooks, no_new_privs, final CPU affinity, signal reset, execve
+//! 12. the handoff's first half (handoff.rs): cwd, bounding set, user switch
+//!     with capabilities kept, program lookup (a missing one fails `create`,
+//!     127), personality, ambient set, every fd close-on-exec
+//! 13. Ready; wait for `start` on the start socket
+//! 14. startContainer hooks, each in a child that finishes the handoff as the
+//!     container's program would: same user, capabilities and seccomp filter
+//! 15. the handoff's second half: no_new_privs, final CPU affinity, umask,
+//!     default signals, then the seccomp filter and the capability sets in
+//!     the order that leaves only capset and execve after the filter, execve.
+//!     Nothing of berth's own runs under the container's filter but those.
 
-use super::finish::Identity;
+use super::handoff;
 use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::rootfs::{
@@ -59,14 +63,15 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
 /// What setup hands to the wait-and-exec phase.
 struct Ready {
     program: CString,
-    /// Our pid on the host, learnt while the host's /proc was still visible.
-    host_pid: i32,
+    /// What the seccomp agent gets with the listener fd.
+    agent_msg: Vec<u8>,
 }
 
 fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     detach_from_runtime(ctx)?;
-    let affinity = plan.process.exec_cpu_affinity().as_ref();
-    process_attrs::cpu_affinity(affinity.and_then(|a| a.initial().as_ref()), "process.execCPUAffinity.initial")?;
+    if let Some(cpus) = &plan.initial_cpus {
+        process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.initial")?;
+    }
     let mut cgroup_entry = chan.wait_go()?;
     if plan.ns.fork_for_pid || plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP) {
         // A forked init must be born in the cgroups, and a cgroup namespace
@@ -101,12 +106,13 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     // memory limit then counts the container, not our setup (mounts, page
     // copies of this process), so tiny limits work.
     chan.enter_cgroups(&mut cgroup_entry)?;
-    let program = identity(plan, ctx).become_user(&mut || install_seccomp(plan, ctx, "creating", host_pid))?;
+    let agent_msg = seccomp_agent_msg(plan, ctx, host_pid);
+    let program = handoff::prepare(&plan.handoff, &mut kernel(plan, ctx, &agent_msg))?;
     // From here on the parent may exit: we must outlive it.
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
     chan.send(&ToParent::Ready)?;
-    Ok(Ready { program, host_pid })
+    Ok(Ready { program, agent_msg })
 }
 
 fn detach_from_runtime(ctx: &Context) -> Result<()> {
@@ -160,7 +166,7 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes)
         .map_err(|e| anyhow!("linux.devices: {e:#}"))?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
-    root.resolve(&plan.exec.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
+    root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
     if plan.process.terminal().unwrap_or(false) {
         let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
         let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
@@ -186,7 +192,8 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
     }
     if has_hooks(h.create_container()) {
         let state = state_doc(ctx, "creating", std::process::id() as i32).to_string();
-        crate::hooks::run_all("createContainer", h.create_container().as_deref().unwrap_or_default(), &state)?;
+        let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: None };
+        crate::hooks::run_all_with("createContainer", h.create_container().as_deref().unwrap_or_default(), &state, &runner)?;
     }
     Ok(())
 }
@@ -273,21 +280,18 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
         let state = state_doc(ctx, "running", std::process::id() as i32).to_string();
-        crate::hooks::run_all("startContainer", &hooks, &state)?;
+        // Each hook finishes the handoff as the container's program would.
+        let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
+            handoff::finish_with(&plan.handoff, path, args, env, &mut kernel(plan, ctx, &ready.agent_msg))
+        };
+        let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: Some(&into_container) };
+        crate::hooks::run_all_with("startContainer", &hooks, &state, &runner)?;
     }
-    identity(plan, ctx).exec(&ready.program, &mut || install_seccomp(plan, ctx, "running", ready.host_pid))
+    Err(handoff::finish(&plan.handoff, &ready.program, &mut kernel(plan, ctx, &ready.agent_msg)))
 }
 
-fn identity<'a>(plan: &'a LaunchPlan, ctx: &'a Context) -> Identity<'a> {
-    Identity {
-        process: &plan.process,
-        exec: &plan.exec,
-        caps: &ctx.caps,
-        has_seccomp: plan.seccomp.is_some(),
-        personality: plan.personality,
-        preserve_fds: plan.opts.preserve_fds,
-        self_exe: ctx.self_exe,
-    }
+fn kernel<'a>(plan: &'a LaunchPlan, ctx: &'a Context, agent_msg: &'a [u8]) -> handoff::Real<'a> {
+    handoff::Real { seccomp: plan.seccomp.as_ref(), agent: ctx.seccomp_agent.as_ref(), agent_msg }
 }
 
 /// Our pid as the host sees it: /proc, still the host's before pivot_root,
@@ -308,16 +312,19 @@ fn state_doc(ctx: &Context, status: &str, pid: i32) -> serde_json::Value {
     doc
 }
 
-fn install_seccomp(plan: &LaunchPlan, ctx: &Context, status: &str, pid: i32) -> Result<()> {
-    let Some(program) = &plan.seccomp else { return Ok(()) };
+/// The runtime-spec's container process state, which a seccomp agent gets
+/// with the listener fd; built now, as nothing may be built after the filter.
+fn seccomp_agent_msg(plan: &LaunchPlan, ctx: &Context, pid: i32) -> Vec<u8> {
+    if ctx.seccomp_agent.is_none() {
+        return Vec::new();
+    }
     let seccomp = plan.spec.linux().as_ref().and_then(|l| l.seccomp().clone());
-    // The runtime-spec's container process state, with the listener fd.
     let msg = serde_json::json!({
         "ociVersion": plan.spec.version(),
         "fds": ["seccompFd"],
         "pid": pid,
         "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
-        "state": state_doc(ctx, status, pid),
+        "state": state_doc(ctx, "running", pid),
     });
-    super::finish::install_seccomp(program, ctx.seccomp_agent.as_ref(), msg)
+    msg.to_string().into_bytes()
 }

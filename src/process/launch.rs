@@ -6,7 +6,6 @@ use super::init;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::cgroups::{Layout, Placement};
 use crate::error::ExitError;
-use crate::security::caps::CapMasks;
 use crate::spec::LaunchPlan;
 use crate::sys::{self, Forked};
 use anyhow::{anyhow, bail, Result};
@@ -25,9 +24,6 @@ pub struct Context<'a> {
     pub seccomp_agent: Option<OwnedFd>,
     pub placement: &'a Placement,
     pub layout: &'a Layout,
-    pub caps: CapMasks,
-    /// (dev, inode) of the berth binary, which init must never exec.
-    pub self_exe: Option<(u64, u64)>,
     /// The state document hooks get, without pid and status.
     pub hook_state: serde_json::Value,
 }

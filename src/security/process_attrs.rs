@@ -67,12 +67,10 @@ pub fn io_priority(process: &Process) -> Result<()> {
     sys::ioprio_set(class, p.priority() as u32).map_err(|e| anyhow!("process.ioPriority: ioprio_set: {e}"))
 }
 
-pub fn personality(domain: Option<libc::c_ulong>) -> Result<()> {
-    if let Some(d) = domain {
-        // SAFETY: personality(2) takes a plain integer.
-        if unsafe { libc::personality(d) } == -1 {
-            return Err(anyhow!("linux.personality: {}", std::io::Error::last_os_error()));
-        }
+pub fn personality(domain: libc::c_ulong) -> Result<()> {
+    // SAFETY: personality(2) takes a plain integer.
+    if unsafe { libc::personality(domain) } == -1 {
+        return Err(anyhow!("linux.personality: {}", std::io::Error::last_os_error()));
     }
     Ok(())
 }
@@ -107,15 +105,18 @@ pub fn parse_list(s: &str) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// A CPU list field (process.execCPUAffinity.*) as CPU numbers, in the parent.
+pub fn cpu_list(list: Option<&String>, field: &str) -> Result<Option<Vec<usize>>> {
+    list.map(|l| parse_list(l).map_err(|e| anyhow!("{field}: {l:?}: {e}"))).transpose()
+}
+
 /// process.execCPUAffinity: `initial` at init's start, `final` just before exec.
-pub fn cpu_affinity(list: Option<&String>, field: &str) -> Result<()> {
-    let Some(list) = list else { return Ok(()) };
-    let cpus = parse_list(list).map_err(|e| anyhow!("{field}: {list:?}: {e}"))?;
+pub fn cpu_affinity(cpus: &[usize], field: &str) -> Result<()> {
     let mut set = nix::sched::CpuSet::new();
     for c in cpus {
-        set.set(c).map_err(|e| anyhow!("{field}: cpu {c}: {e}"))?;
+        set.set(*c).map_err(|e| anyhow!("{field}: cpu {c}: {e}"))?;
     }
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| anyhow!("{field}: {list:?}: {e}"))
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| anyhow!("{field}: {cpus:?}: {e}"))
 }
 
 /// linux.memoryPolicy through set_mempolicy(2); it survives execve.

@@ -1,20 +1,24 @@
-//! Switching to the configured user, keeping the permitted capabilities
-//! across setuid (PR_SET_KEEPCAPS) so they can be set exactly afterwards.
+//! Switching to the configured user. The permitted capabilities are kept
+//! across setuid (PR_SET_KEEPCAPS) and raised effective again, because the
+//! handoff still needs them after the switch (the ambient raises, and
+//! seccomp(2) without no_new_privs); the final capset sets them exactly.
 
+use crate::process::handoff::UserIds;
 use anyhow::{anyhow, Result};
 use nix::unistd::{setgroups, setresgid, setresuid, Gid, Uid};
-use oci_spec::runtime::User;
 
-pub fn switch(user: &User) -> Result<()> {
+pub fn switch(user: &UserIds) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) };
-    let gids: Vec<Gid> = user.additional_gids().clone().unwrap_or_default().into_iter().map(Gid::from_raw).collect();
+    let gids: Vec<Gid> = user.additional_gids.iter().copied().map(Gid::from_raw).collect();
     setgroups(&gids).map_err(|e| anyhow!("process.user.additionalGids: setgroups {gids:?}: {e}"))?;
-    let gid = Gid::from_raw(user.gid());
+    let gid = Gid::from_raw(user.gid);
     setresgid(gid, gid, gid).map_err(|e| anyhow!("process.user.gid: setgid {gid}: {e}"))?;
-    let uid = Uid::from_raw(user.uid());
+    let uid = Uid::from_raw(user.uid);
     setresuid(uid, uid, uid).map_err(|e| anyhow!("process.user.uid: setuid {uid}: {e}"))?;
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
-    Ok(())
+    // Leaving uid 0 emptied the effective set; permitted is intact.
+    let (_, permitted, inheritable) = crate::sys::capget().map_err(|e| anyhow!("capget: {e}"))?;
+    crate::sys::capset(permitted, permitted, inheritable).map_err(|e| anyhow!("process.user: capset: {e}"))
 }

@@ -2,7 +2,9 @@
 //! that the child only applies. Everything that can fail on bad input fails
 //! here, in the parent, before any side effect.
 
+use crate::process::handoff::{Handoff, UserIds};
 use crate::rootfs::options::{self, MountOptions};
+use crate::security::process_attrs;
 use crate::spec::validate::ns_name;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sched::CloneFlags;
@@ -28,7 +30,10 @@ pub struct LaunchPlan {
     pub ns: NamespacePlan,
     pub mounts: Vec<MountPlan>,
     pub rlimits: Vec<(libc::c_int, u64, u64)>,
-    pub exec: ExecPlan,
+    /// What the process becomes before it execs the container's program.
+    pub handoff: Handoff,
+    /// process.execCPUAffinity.initial, set at init's start.
+    pub initial_cpus: Option<Vec<usize>>,
     pub hooks: Hooks,
     pub devices: Vec<LinuxDevice>,
     pub sysctl: Vec<(String, String)>,
@@ -77,13 +82,6 @@ pub struct MountPlan {
     pub idmap_userns: Option<OwnedFd>,
 }
 
-pub struct ExecPlan {
-    pub args: Vec<CString>,
-    pub env: Vec<CString>,
-    pub path_var: String,
-    pub cwd: PathBuf,
-}
-
 pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Result<LaunchPlan> {
     let bundle = std::fs::canonicalize(bundle).with_context(|| format!("bundle {}", bundle.display()))?;
     let root = spec.root().as_ref().context("root: missing")?;
@@ -94,7 +92,6 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     let ns = namespaces(&spec)?;
     let mounts = mounts(&spec, &bundle)?;
     let rlimits = rlimits(&process)?;
-    let exec = exec_plan(&process)?;
     let personality = personality(&linux)?;
     let seccomp = match linux.seccomp() {
         Some(s) => {
@@ -112,6 +109,16 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         }
         None => None,
     };
+    let grantable = if ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User) {
+        crate::security::caps::kernel_caps()
+    } else {
+        crate::security::caps::held_by_us()
+    };
+    let handoff = handoff(&process, grantable, seccomp.is_some(), personality, opts.preserve_fds)?;
+    let initial_cpus = process_attrs::cpu_list(
+        process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
+        "process.execCPUAffinity.initial",
+    )?;
     let mut sysctl: Vec<(String, String)> = linux.sysctl().clone().unwrap_or_default().into_iter().collect();
     sysctl.sort();
     Ok(LaunchPlan {
@@ -129,7 +136,8 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         ns,
         mounts,
         rlimits,
-        exec,
+        handoff,
+        initial_cpus,
         opts,
         personality,
         seccomp,
@@ -362,7 +370,44 @@ pub fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-pub fn exec_plan(p: &Process) -> Result<ExecPlan> {
+/// The process's identity, capabilities and program, compiled for the
+/// handoff. `grantable` is what the process can hold (caps::masks); every
+/// capability it loses is logged as a warning that names it.
+pub fn handoff(
+    p: &Process,
+    grantable: u64,
+    seccomp: bool,
+    personality: Option<libc::c_ulong>,
+    preserve_fds: u32,
+) -> Result<Handoff> {
+    let (caps, warnings) = crate::security::caps::masks(p.capabilities().as_ref(), grantable);
+    for w in warnings {
+        crate::logging::warn(&w);
+    }
+    let (args, env, path_var) = program(p)?;
+    let user = p.user();
+    Ok(Handoff {
+        user: UserIds { uid: user.uid(), gid: user.gid(), additional_gids: user.additional_gids().clone().unwrap_or_default() },
+        umask: user.umask().unwrap_or(0o022),
+        caps,
+        no_new_privs: p.no_new_privileges().unwrap_or(false),
+        seccomp,
+        cwd: p.cwd().clone(),
+        args,
+        env,
+        path_var,
+        personality,
+        final_cpus: process_attrs::cpu_list(
+            p.exec_cpu_affinity().as_ref().and_then(|a| a.cpu_affinity_final().as_ref()),
+            "process.execCPUAffinity.final",
+        )?,
+        preserve_fds,
+        self_exe: crate::process::protect::self_identity(),
+    })
+}
+
+/// args, env and the PATH to look the program up in.
+fn program(p: &Process) -> Result<(Vec<CString>, Vec<CString>, String)> {
     let args = p.args().as_deref().unwrap_or_default();
     let args = args
         .iter()
@@ -375,7 +420,7 @@ pub fn exec_plan(p: &Process) -> Result<ExecPlan> {
         .iter()
         .map(|e| CString::new(e.as_str()).map_err(|_| anyhow!("process.env: {e:?} contains a NUL byte")))
         .collect::<Result<Vec<_>>>()?;
-    Ok(ExecPlan { args, env, path_var, cwd: p.cwd().clone() })
+    Ok((args, env, path_var))
 }
 
 #[cfg(test)]

@@ -335,6 +335,32 @@ pub fn capset(effective: u64, permitted: u64, inheritable: u64) -> std::io::Resu
     errno_result(unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr()) }).map(|_| ())
 }
 
+/// capget(2) of this process: (effective, permitted, inheritable).
+pub fn capget() -> std::io::Result<(u64, u64, u64)> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut header = Header { version: 0x20080522, pid: 0 };
+    let mut data = [Data::default(); 2];
+    // SAFETY: header and a writable two-element data array, as the v3 ABI requires.
+    errno_result(unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) })?;
+    let join = |lo: u32, hi: u32| u64::from(lo) | (u64::from(hi) << 32);
+    Ok((
+        join(data[0].effective, data[1].effective),
+        join(data[0].permitted, data[1].permitted),
+        join(data[0].inheritable, data[1].inheritable),
+    ))
+}
+
 #[repr(C)]
 pub struct SchedAttr {
     pub size: u32,
