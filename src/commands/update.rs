@@ -275,7 +275,6 @@ mod tests {
         assert!(err(|a| a.blkio_weight = Some("70000".into())).starts_with("--blkio-weight: invalid value"));
         assert!(err(|a| a.blkio_weight = Some("5".into())).starts_with("--blkio-weight: 5 is outside"));
         assert!(err(|a| a.memory = Some("0".into())).starts_with("--memory: 0 is not a limit"));
-        assert!(err(|a| a.kernel_memory = Some("1m".into())).starts_with("--kernel-memory: kernel memory"));
         assert!(err(|a| a.l3_cache_schema = Some("L3:0=f".into())).starts_with("--l3-cache-schema: Intel RDT"));
     }
 
