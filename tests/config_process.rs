@@ -541,12 +541,15 @@ fn hooks_run_in_order_with_state_args_and_env() {
             if in_container { "container's" } else { "runtime's" }
         );
         match p {
-            "prestart" | "createRuntime" | "createContainer" => {
-                assert_eq!(r.state["status"], "creating", "{p}: {}", r.state)
+            // The states the runtime-spec's lifecycle gives each phase
+            // (and crun sends): the program has not started until after
+            // startContainer.
+            "prestart" | "createRuntime" | "createContainer" | "startContainer" => {
+                assert_eq!(r.state["status"], "created", "{p}: {}", r.state)
             }
             "poststart" => assert_eq!(r.state["status"], "running", "{p}: {}", r.state),
             "poststop" => assert_eq!(r.state["status"], "stopped", "{p}: {}", r.state),
-            _ => {}
+            _ => unreachable!("{p}"),
         }
         // The pid as seen from where the hook runs: the host's for the
         // runtime namespace, the container's (a new pid namespace) inside.

@@ -191,7 +191,7 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
         wait_for(chan, "hooks")?;
     }
     if has_hooks(h.create_container()) {
-        let state = state_doc(ctx, "creating", std::process::id() as i32).to_string();
+        let state = state_doc(ctx, "created", std::process::id() as i32).to_string();
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: None };
         crate::hooks::run_all_with("createContainer", h.create_container().as_deref().unwrap_or_default(), &state, &runner)?;
     }
@@ -279,7 +279,7 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Err
 fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert::Infallible> {
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
-        let state = state_doc(ctx, "running", std::process::id() as i32).to_string();
+        let state = state_doc(ctx, "created", std::process::id() as i32).to_string();
         // Each hook finishes the handoff as the container's program would.
         let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
             handoff::finish_with(&plan.handoff, path, args, env, &mut kernel(plan, ctx, &ready.agent_msg))
@@ -324,7 +324,7 @@ fn seccomp_agent_msg(plan: &LaunchPlan, ctx: &Context, pid: i32) -> Vec<u8> {
         "fds": ["seccompFd"],
         "pid": pid,
         "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
-        "state": state_doc(ctx, "running", pid),
+        "state": state_doc(ctx, "created", pid),
     });
     msg.to_string().into_bytes()
 }
