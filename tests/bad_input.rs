@@ -201,20 +201,28 @@ fn mount_destination_escaping_through_symlink() {
     }
 }
 
+/// An unknown capability name (a newer kernel's, say) is a warning naming
+/// its place, in the JSON log too, and the container runs without it.
 #[test]
-fn unknown_capability() {
-    rejects_bundle(
-        "bad-cap",
-        cfg(|c| push(&mut c["process"]["capabilities"]["bounding"], json!("CAP_NOPE"))),
-        &["process.capabilities.bounding", "CAP_NOPE"],
-        None,
-    );
-    rejects_bundle(
-        "bad-cap2",
-        cfg(|c| c["process"]["capabilities"]["ambient"] = json!(["CAP_ALSO_NOPE"])),
-        &["process.capabilities.ambient", "CAP_ALSO_NOPE"],
-        None,
-    );
+fn unknown_capability_is_a_warning_and_the_container_runs() {
+    let mut b = Bundle::new("bad-cap");
+    b.args(&["/probe", "report"]);
+    b.config["process"]["capabilities"]["bounding"] = json!(["CAP_NOPE", "CAP_KILL"]);
+    b.config["process"]["capabilities"]["ambient"] = json!(["CAP_ALSO_NOPE"]);
+    b.write_config();
+    let (out, log) = berth_logged(&b, &["run", "--bundle", &b.bundle_arg(), &b.id]);
+    assert_ok(&out, "run with unknown capabilities");
+    let warnings: Vec<String> = json_log_lines(&log)
+        .into_iter()
+        .filter(|l| l["level"] == "warning")
+        .map(|l| l["msg"].as_str().unwrap().to_string())
+        .collect();
+    for needle in ["process.capabilities.bounding[0]: \"CAP_NOPE\"", "process.capabilities.ambient[0]: \"CAP_ALSO_NOPE\""] {
+        assert!(warnings.iter().any(|w| w.contains(needle)), "no warning {needle:?} in {warnings:?}");
+    }
+    let report = parse_json_line(&out.stdout);
+    assert_eq!(caps_of(&report, "bounding"), ["CAP_KILL"]);
+    assert_nothing_left(&b);
 }
 
 #[test]
@@ -625,9 +633,10 @@ fn delete_force_of_a_container_still_creating() {
     delete_force_cleans(&b);
 }
 
-/// Labels this host cannot apply are refused, not silently dropped.
+/// Labels for a security module this host does not run: a warning naming
+/// the field, then the container runs without them (as under crun).
 #[test]
-fn apparmor_and_selinux_labels_on_a_host_without_them() {
+fn apparmor_and_selinux_labels_on_a_host_without_them_are_warnings() {
     for (field, set) in [
         (
             "process.apparmorProfile",
@@ -642,8 +651,11 @@ fn apparmor_and_selinux_labels_on_a_host_without_them() {
     ] {
         let mut b = Bundle::new("labels");
         set(&mut b.config);
-        let err = assert_one_line_error(&b.run());
-        assert!(err.contains(field), "{field}: {err}");
+        b.args(&["/bin/true"]);
+        let out = b.run();
+        assert_ok(&out, field);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field) && err.contains("ignored"), "{field}: no warning: {err}");
         b.assert_clean();
     }
 }

@@ -72,7 +72,11 @@ struct Prepared {
 
 fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepared> {
     spec::validate::container_id(&a.id)?;
-    let mut config = spec::load(&a.bundle)?;
+    let loaded = spec::load(&a.bundle)?;
+    for w in &loaded.warnings {
+        crate::logging::warn(w);
+    }
+    let mut config = loaded.spec;
     if g.systemd_cgroup {
         let path = config.linux().as_ref().and_then(|l| l.cgroups_path().clone()).unwrap_or_default();
         cgroups::systemd::parse(&path.to_string_lossy())?;

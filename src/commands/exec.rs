@@ -17,7 +17,8 @@ use std::path::{Component, Path, PathBuf};
 pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     let state = spec::validate::container_id(&a.id).and_then(|()| crate::state::load(&g.root, &a.id))?;
     check_status(&state, a)?;
-    let config = spec::load(&state.bundle)?;
+    // The container's config was warned about at create.
+    let config = spec::load(&state.bundle)?.spec;
     let process = exec_process::build(&config, a)?;
     spec::validate::process_fields(&process)?;
     spec::validate::process_labels(&process)?;

@@ -22,10 +22,16 @@ pub fn build(config: &Spec, a: &ExecArgs) -> Result<Process> {
 
 fn from_file(path: &Path) -> Result<Process> {
     let text = std::fs::read(path).map_err(|e| anyhow!("--process {}: {e}", path.display()))?;
-    super::json_path::from_slice::<super::wire::ProcessWire>(&text).map(Process::from).map_err(|e| {
+    let wire = super::json_path::from_slice::<super::wire::ProcessWire>(&text).map_err(|e| {
         let field = if e.path.is_empty() { "process".to_string() } else { format!("process.{}", e.path) };
         anyhow!("--process {}: {field}: {}", path.display(), e.msg)
-    })
+    })?;
+    let mut warnings = Vec::new();
+    let process = wire.into_process("process.", &mut warnings);
+    for w in warnings {
+        crate::logging::warn(&format!("--process {}: {w}", path.display()));
+    }
+    Ok(process)
 }
 
 fn from_flags(mut p: Process, a: &ExecArgs) -> Result<Process> {

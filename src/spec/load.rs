@@ -1,24 +1,40 @@
 //! Reading config.json. Errors name the JSON path of the offending field
 //! (`linux.namespaces[2].type: unknown variant ...`), so a user can find it.
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use oci_spec::runtime::Spec;
 use std::path::Path;
 
-pub fn load(bundle: &Path) -> Result<Spec> {
+/// A config as read, with a warning for each value berth ignores (unknown
+/// capability names); the caller decides whether to log them.
+#[derive(Debug)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub warnings: Vec<String>,
+}
+
+pub fn load(bundle: &Path) -> Result<Loaded> {
     let path = bundle.join("config.json");
     let text = std::fs::read(&path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
-pub fn parse(text: &[u8]) -> Result<Spec> {
-    super::json_path::from_slice::<super::wire::SpecWire>(text).map(Spec::from).map_err(|e| {
+pub fn parse(text: &[u8]) -> Result<Loaded> {
+    // serde reads a struct from an array too, which would report `[]` as a
+    // config without ociVersion.
+    if text.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+        bail!("not a JSON object (a config is {{\"ociVersion\": ...}})");
+    }
+    let wire = super::json_path::from_slice::<super::wire::SpecWire>(text).map_err(|e| {
         if e.path.is_empty() || e.syntax {
             anyhow!("invalid JSON: {}", e.msg)
         } else {
             anyhow!("{}: {}", e.path, e.msg)
         }
-    })
+    })?;
+    let mut warnings = Vec::new();
+    let spec = wire.into_spec(&mut warnings);
+    Ok(Loaded { spec, warnings })
 }
 
 #[cfg(test)]
@@ -40,13 +56,40 @@ mod tests {
     }
 
     #[test]
-    fn names_an_unknown_capability() {
-        let e = parse(
-            br#"{"ociVersion":"1.0.0","process":{"cwd":"/","args":["x"],"capabilities":{"bounding":["CAP_NOPE"]}}}"#,
+    fn an_unknown_capability_is_a_warning_naming_it() {
+        let l = parse(
+            br#"{"ociVersion":"1.0.0","process":{"user":{"uid":0,"gid":0},"cwd":"/","args":["x"],"capabilities":{"bounding":["CAP_NOPE"]}}}"#,
         )
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("process.capabilities.bounding"), "{e}");
-        assert!(e.contains("CAP_NOPE"), "{e}");
+        .unwrap();
+        assert_eq!(l.warnings.len(), 1);
+        assert!(l.warnings[0].starts_with("process.capabilities.bounding[0]: \"CAP_NOPE\""), "{:?}", l.warnings);
+    }
+
+    #[test]
+    fn a_config_that_is_not_an_object_says_so() {
+        for text in [&b"[]"[..], b" \n[1]", b"\"x\"", b"3"] {
+            let e = parse(text).err().unwrap().to_string();
+            assert!(e.starts_with("not a JSON object"), "{e}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_index_in_an_array() {
+        for (text, want) in [
+            (r#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"bogus"}]}}"#, "linux.namespaces[0].type"),
+            (r#"{"ociVersion":"1.0.0","mounts":[{"destination":5}]}"#, "mounts[0].destination"),
+            (r#"{"ociVersion":"1.0.0","linux":{"maskedPaths":["/a", 7]}}"#, "linux.maskedPaths[1]"),
+            (
+                r#"{"ociVersion":"1.0.0","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","architectures":["BOGUS","SCMP_ARCH_X86"]}}}"#,
+                "linux.seccomp.architectures[0]",
+            ),
+            (
+                r#"{"ociVersion":"1.0.0","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86","BOGUS"]}}}"#,
+                "linux.seccomp.architectures[1]",
+            ),
+        ] {
+            let e = parse(text.as_bytes()).err().unwrap().to_string();
+            assert!(e.starts_with(want), "{text}: {e}");
+        }
     }
 }

@@ -129,34 +129,37 @@ fn namespaces(spec: &Spec) -> Result<()> {
     Ok(())
 }
 
-/// Security labels the host cannot apply are errors, never silently dropped.
+/// Labels for a security module the host does not run are warned about and
+/// ignored, as crun does: engines send them from configs written for other
+/// hosts. Where the module runs, berth cannot apply them yet, so they are
+/// refused rather than dropped.
 fn security_labels(spec: &Spec) -> Result<()> {
     if let Some(p) = spec.process() {
         process_labels(p)?;
     }
-    let mount_label = spec.linux().as_ref().and_then(|l| l.mount_label().clone()).filter(|s| !s.is_empty());
-    label_supported("linux.mountLabel", mount_label)
+    let mount_label = spec.linux().as_ref().and_then(|l| l.mount_label().clone());
+    selinux_label("linux.mountLabel", mount_label)
 }
 
 pub fn process_labels(p: &Process) -> Result<()> {
-    let apparmor = p.apparmor_profile().clone().filter(|s| !s.is_empty());
-    if let Some(profile) = apparmor {
+    if let Some(profile) = p.apparmor_profile().clone().filter(|s| !s.is_empty()) {
         let on = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y");
-        if !on {
-            bail!("process.apparmorProfile: {profile:?} given but AppArmor is not enabled on this host");
+        if on {
+            bail!("process.apparmorProfile: {profile:?}: AppArmor profiles are not supported yet");
         }
-        bail!("process.apparmorProfile: {profile:?}: AppArmor profiles are not supported yet");
+        crate::logging::warn(&format!(
+            "process.apparmorProfile: {profile:?} ignored: AppArmor is not enabled on this host"
+        ));
     }
-    label_supported("process.selinuxLabel", p.selinux_label().clone().filter(|s| !s.is_empty()))
+    selinux_label("process.selinuxLabel", p.selinux_label().clone())
 }
 
-fn label_supported(field: &str, label: Option<String>) -> Result<()> {
-    if let Some(label) = label {
-        if !std::path::Path::new("/sys/fs/selinux/enforce").exists() {
-            bail!("{field}: {label:?} given but SELinux is not enabled on this host");
-        }
+fn selinux_label(field: &str, label: Option<String>) -> Result<()> {
+    let Some(label) = label.filter(|s| !s.is_empty()) else { return Ok(()) };
+    if std::path::Path::new("/sys/fs/selinux/enforce").exists() {
         bail!("{field}: {label:?}: SELinux labels are not supported yet");
     }
+    crate::logging::warn(&format!("{field}: {label:?} ignored: SELinux is not enabled on this host"));
     Ok(())
 }
 

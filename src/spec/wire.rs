@@ -9,8 +9,8 @@
 //! are not read: nothing on Linux uses them.
 
 use oci_spec::runtime::{
-    Box as ConsoleSize, ExecCPUAffinity, Hooks, Linux, LinuxCapabilities, LinuxIOPriority, Mount, PosixRlimit, Process,
-    Root, Scheduler, Spec, User,
+    Box as ConsoleSize, Capabilities, Capability, ExecCPUAffinity, Hooks, Linux, LinuxCapabilities, LinuxIOPriority,
+    Mount, PosixRlimit, Process, Root, Scheduler, Spec, User,
 };
 use serde::{de, Deserialize, Deserializer};
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ pub struct ProcessWire {
     env: Option<Vec<String>>,
     cwd: PathBuf,
     #[serde(default)]
-    capabilities: Option<LinuxCapabilities>,
+    capabilities: Option<CapsWire>,
     #[serde(default)]
     rlimits: Option<Vec<PosixRlimit>>,
     #[serde(default)]
@@ -74,6 +74,23 @@ pub struct ProcessWire {
     exec_cpu_affinity: Option<AffinityWire>,
 }
 
+/// Capability names as strings: a name this build does not know (a newer
+/// kernel's, a typo) is a warning, not an error, as the runtime-spec asks,
+/// so configs written for newer kernels still run.
+#[derive(Deserialize)]
+pub struct CapsWire {
+    #[serde(default)]
+    bounding: Option<Vec<String>>,
+    #[serde(default)]
+    effective: Option<Vec<String>>,
+    #[serde(default)]
+    inheritable: Option<Vec<String>>,
+    #[serde(default)]
+    permitted: Option<Vec<String>>,
+    #[serde(default)]
+    ambient: Option<Vec<String>>,
+}
+
 #[derive(Deserialize)]
 pub struct AffinityWire {
     #[serde(default, deserialize_with = "cpu_list")]
@@ -82,13 +99,15 @@ pub struct AffinityWire {
     last: Option<String>,
 }
 
-impl From<SpecWire> for Spec {
-    fn from(w: SpecWire) -> Spec {
+impl SpecWire {
+    /// The config, and a warning for each value it ignores.
+    pub fn into_spec(self, warnings: &mut Vec<String>) -> Spec {
+        let w = self;
         let mut s = Spec::default();
         s.set_version(w.version);
         s.set_root(w.root);
         s.set_mounts(w.mounts);
-        s.set_process(w.process.map(Process::from));
+        s.set_process(w.process.map(|p| p.into_process("process.", warnings)));
         s.set_hostname(w.hostname);
         s.set_domainname(w.domainname);
         s.set_hooks(w.hooks);
@@ -98,8 +117,11 @@ impl From<SpecWire> for Spec {
     }
 }
 
-impl From<ProcessWire> for Process {
-    fn from(w: ProcessWire) -> Process {
+impl ProcessWire {
+    /// The process, and a warning for each value it ignores; `prefix` is the
+    /// JSON path warnings name the process by.
+    pub fn into_process(self, prefix: &str, warnings: &mut Vec<String>) -> Process {
+        let w = self;
         let mut p = Process::default();
         p.set_terminal(w.terminal);
         p.set_console_size(w.console_size);
@@ -108,7 +130,7 @@ impl From<ProcessWire> for Process {
         p.set_command_line(w.command_line);
         p.set_env(w.env);
         p.set_cwd(w.cwd);
-        p.set_capabilities(w.capabilities);
+        p.set_capabilities(w.capabilities.map(|c| c.into_caps(&format!("{prefix}capabilities"), warnings)));
         p.set_rlimits(w.rlimits);
         p.set_no_new_privileges(w.no_new_privileges);
         p.set_apparmor_profile(w.apparmor_profile);
@@ -124,6 +146,35 @@ impl From<ProcessWire> for Process {
         }));
         p
     }
+}
+
+impl CapsWire {
+    fn into_caps(self, prefix: &str, warnings: &mut Vec<String>) -> LinuxCapabilities {
+        let mut known = |set: &str, names: Option<Vec<String>>| {
+            names.map(|names| known_caps(&format!("{prefix}.{set}"), names, warnings))
+        };
+        // Every set is written: oci-spec's Default fills in its own.
+        let mut c = LinuxCapabilities::default();
+        c.set_bounding(known("bounding", self.bounding));
+        c.set_effective(known("effective", self.effective));
+        c.set_inheritable(known("inheritable", self.inheritable));
+        c.set_permitted(known("permitted", self.permitted));
+        c.set_ambient(known("ambient", self.ambient));
+        c
+    }
+}
+
+fn known_caps(field: &str, names: Vec<String>, warnings: &mut Vec<String>) -> Capabilities {
+    let mut set = Capabilities::new();
+    for (i, name) in names.into_iter().enumerate() {
+        match serde_json::from_value::<Capability>(serde_json::Value::String(name.clone())) {
+            Ok(cap) => {
+                set.insert(cap);
+            }
+            Err(_) => warnings.push(format!("{field}[{i}]: {name:?} is not a capability berth knows; ignored")),
+        }
+    }
+    set
 }
 
 /// A CPU list as the spec defines it: "0-3,7", no spaces, no empty parts.
@@ -171,14 +222,30 @@ mod tests {
               "ioPriority":{"class":"IOPRIO_CLASS_BE","priority":3},
               "scheduler":{"policy":"SCHED_OTHER","nice":1},
               "execCPUAffinity":{"initial":"0","final":"0-1"}}}"#;
-        let ours: Spec = serde_json::from_str::<SpecWire>(text).unwrap().into();
+        let mut warnings = Vec::new();
+        let ours = serde_json::from_str::<SpecWire>(text).unwrap().into_spec(&mut warnings);
         let theirs: Spec = serde_json::from_str(text).unwrap();
         assert_eq!(ours, theirs);
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn unknown_capabilities_are_warnings_naming_their_place() {
+        let text = r#"{"ociVersion":"1.2.0","process":{"user":{"uid":0,"gid":0},"cwd":"/",
+            "capabilities":{"bounding":["CAP_NOPE","CAP_KILL"],"effective":["CAP_KILL","CAP_FUTURE"]}}}"#;
+        let mut warnings = Vec::new();
+        let spec = serde_json::from_str::<SpecWire>(text).unwrap().into_spec(&mut warnings);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("process.capabilities.bounding[0]: \"CAP_NOPE\""), "{warnings:?}");
+        assert!(warnings[1].starts_with("process.capabilities.effective[1]: \"CAP_FUTURE\""), "{warnings:?}");
+        let caps = spec.process().as_ref().unwrap().capabilities().clone().unwrap();
+        assert_eq!(caps.bounding().as_ref().unwrap().len(), 1);
+        assert!(caps.inheritable().is_none() && caps.ambient().is_none());
     }
 
     #[test]
     fn an_absent_process_stays_absent() {
-        let ours: Spec = serde_json::from_str::<SpecWire>(r#"{"ociVersion":"1.2.0"}"#).unwrap().into();
+        let ours = serde_json::from_str::<SpecWire>(r#"{"ociVersion":"1.2.0"}"#).unwrap().into_spec(&mut Vec::new());
         assert!(ours.process().is_none() && ours.linux().is_none() && ours.mounts().is_none());
     }
 }
