@@ -106,5 +106,5 @@ fn usage_error(args: &[String], e: &cli::UsageError) -> ! {
 fn print_version() {
     println!("berth version {}", env!("CARGO_PKG_VERSION"));
     println!("commit: {}", option_env!("BERTH_COMMIT").unwrap_or("unknown"));
-    println!("spec: {}", commands::features::OCI_VERSION_MAX);
+    println!("spec: {}", berth::spec::OCI_VERSION_MAX);
 }

@@ -87,7 +87,8 @@ fn spec_writes_a_config_berth_accepts() {
     let cfg: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
     assert_eq!(cfg["root"]["path"], "rootfs");
-    assert!(cfg["ociVersion"].as_str().unwrap().starts_with("1."));
+    assert_eq!(cfg["hostname"], "berth");
+    assert!(cfg["ociVersion"].as_str().unwrap().starts_with("1.2"));
     let err = assert_one_line_error(&berth(&["spec", "--bundle", d]));
     assert!(err.contains("exists"), "{err}");
     let rl = tempfile::tempdir().unwrap();
@@ -96,6 +97,10 @@ fn spec_writes_a_config_berth_accepts() {
         serde_json::from_slice(&std::fs::read(rl.path().join("config.json")).unwrap()).unwrap();
     let ns = cfg["linux"]["namespaces"].as_array().unwrap();
     assert!(ns.iter().any(|n| n["type"] == "user"), "{cfg}");
+    assert!(!ns.iter().any(|n| n["type"] == "network"), "{cfg}");
+    let uid = nix::unistd::geteuid().as_raw();
+    assert_eq!(cfg["linux"]["uidMappings"], serde_json::json!([{"containerID": 0, "hostID": uid, "size": 1}]));
+    assert!(cfg["linux"].get("resources").is_none(), "{cfg}");
 }
 
 #[test]

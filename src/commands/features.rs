@@ -3,8 +3,7 @@
 
 use anyhow::Result;
 
-pub const OCI_VERSION_MIN: &str = "1.0.0";
-pub const OCI_VERSION_MAX: &str = "1.2.1";
+use crate::spec::{OCI_VERSION_MAX, OCI_VERSION_MIN};
 
 pub fn run() -> Result<i32> {
     let caps: Vec<String> =

@@ -2,17 +2,18 @@
 
 use crate::cli::{GlobalOpts, SpecArgs};
 use anyhow::{anyhow, bail, Result};
-use oci_spec::runtime::Spec;
 
 pub fn run(_g: &GlobalOpts, a: &SpecArgs) -> Result<i32> {
     let path = a.bundle.join("config.json");
     if path.exists() {
         bail!("{}: exists already; remove it first", path.display());
     }
+    let cgroup2_only = crate::cgroups::detect().is_ok_and(|l| matches!(l.kind, crate::cgroups::Kind::Unified));
     let spec = if a.rootless {
-        Spec::rootless(nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw())
+        let (uid, gid) = (nix::unistd::geteuid().as_raw(), nix::unistd::getegid().as_raw());
+        crate::spec::default::rootless(uid, gid, cgroup2_only)
     } else {
-        Spec::default()
+        crate::spec::default::privileged(cgroup2_only)
     };
     let text = serde_json::to_string_pretty(&spec)?;
     std::fs::write(&path, text + "\n").map_err(|e| anyhow!("write {}: {e}", path.display()))?;

@@ -1,5 +1,6 @@
 //! config.json: load, validate without side effects, compile into a plan.
 
+pub mod default;
 pub mod exec_process;
 pub mod json_path;
 pub mod load;
@@ -9,3 +10,8 @@ pub mod wire;
 
 pub use load::load;
 pub use plan::{compile, CreateOptions, LaunchPlan};
+
+/// The oldest and newest runtime-spec versions berth reads; `spec` writes
+/// the newest.
+pub const OCI_VERSION_MIN: &str = "1.0.0";
+pub const OCI_VERSION_MAX: &str = "1.2.1";
