@@ -80,7 +80,9 @@ fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Resu
             };
             text.push_str(&format!("{id} {} {}\n", off.secs().unwrap_or(0), off.nanosecs().unwrap_or(0)));
         }
-        std::fs::write("/proc/self/timens_offsets", text).map_err(|e| anyhow!("linux.timeOffsets: {e}"))?;
+        crate::sys::procfs::ProcFs::open()
+            .and_then(|proc| proc.write_pid(std::process::id() as i32, "timens_offsets", text.as_bytes()))
+            .map_err(|e| anyhow!("linux.timeOffsets: /proc/self/timens_offsets: {e}"))?;
     }
     let f = std::fs::File::open("/proc/self/ns/time_for_children").map_err(|e| anyhow!("open time namespace: {e}"))?;
     setns(f, CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).map_err(|e| anyhow!("enter time namespace: {e}"))

@@ -2,17 +2,20 @@
 //! the privileges on the host side).
 
 use anyhow::{anyhow, Result};
+use crate::sys::procfs::ProcFs;
 use oci_spec::runtime::LinuxIdMapping;
 
 pub fn map_text(maps: &[LinuxIdMapping]) -> String {
     maps.iter().map(|m| format!("{} {} {}\n", m.container_id(), m.host_id(), m.size())).collect()
 }
 
+/// Through a proc handle of our own (sys/procfs.rs), never by path.
 pub fn write_maps(pid: i32, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<()> {
-    std::fs::write(format!("/proc/{pid}/uid_map"), map_text(uid))
-        .map_err(|e| anyhow!("linux.uidMappings: write uid_map: {e}"))?;
-    std::fs::write(format!("/proc/{pid}/gid_map"), map_text(gid))
-        .map_err(|e| anyhow!("linux.gidMappings: write gid_map: {e}"))
+    let proc = ProcFs::open().map_err(|e| anyhow!("linux.uidMappings: open a procfs: {e}"))?;
+    proc.write_pid(pid, "uid_map", map_text(uid).as_bytes())
+        .map_err(|e| anyhow!("linux.uidMappings: write /proc/{pid}/uid_map: {e}"))?;
+    proc.write_pid(pid, "gid_map", map_text(gid).as_bytes())
+        .map_err(|e| anyhow!("linux.gidMappings: write /proc/{pid}/gid_map: {e}"))
 }
 
 /// A user namespace with these maps, as an fd (for idmapped mounts): a

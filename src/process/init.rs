@@ -42,6 +42,7 @@ use crate::rootfs::{
 };
 use crate::security::process_attrs;
 use crate::spec::LaunchPlan;
+use crate::sys::procfs::ProcFs;
 use anyhow::{anyhow, bail, Result};
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -208,10 +209,19 @@ fn enter_rootfs(plan: &LaunchPlan) -> Result<()> {
     }
 }
 
+/// Through a proc instance of our own (sys/procfs.rs), so a mount or
+/// symlink the bundle put under /proc/sys cannot redirect the write.
 fn sysctl(plan: &LaunchPlan) -> Result<()> {
+    if plan.sysctl.is_empty() {
+        return Ok(());
+    }
+    let proc = ProcFs::open().map_err(|e| anyhow!("linux.sysctl: open a procfs: {e}"))?;
     for (key, value) in &plan.sysctl {
-        let path = Path::new("/proc/sys").join(key.replace('.', "/"));
-        std::fs::write(&path, value).map_err(|e| anyhow!("linux.sysctl: {key}={value}: {e}"))?;
+        let rel = format!("sys/{}", key.replace('.', "/"));
+        proc.write(&rel, value.as_bytes()).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
+            _ => anyhow!("linux.sysctl: {key}={value}: {e}"),
+        })?;
     }
     Ok(())
 }

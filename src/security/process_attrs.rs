@@ -83,9 +83,11 @@ pub fn no_new_privs() -> Result<()> {
     Ok(())
 }
 
+/// Through a proc handle of our own (sys/procfs.rs), never by path.
 pub fn oom_score_adj(pid: i32, adj: i32) -> Result<()> {
-    std::fs::write(format!("/proc/{pid}/oom_score_adj"), adj.to_string())
-        .map_err(|e| anyhow!("process.oomScoreAdj: {adj}: {e}"))
+    crate::sys::procfs::ProcFs::open()
+        .and_then(|proc| proc.write_pid(pid, "oom_score_adj", adj.to_string().as_bytes()))
+        .map_err(|e| anyhow!("process.oomScoreAdj: {adj}: /proc/{pid}/oom_score_adj: {e}"))
 }
 
 /// "0-3,7" -> [0, 1, 2, 3, 7]: the list format of cpusets and NUMA nodes.

@@ -1,8 +1,10 @@
 //! The syscall seam: every raw syscall berth makes that `nix` does not wrap
 //! lives here, each `unsafe` with the argument for why it is sound.
 
+pub mod procfs;
+
 use anyhow::{Context, Result};
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
@@ -264,18 +266,26 @@ pub fn proc_start_time(pid: i32) -> Result<(u64, bool)> {
 /// A new read-only, empty tmpfs as a detached mount (fsopen/fsconfig/fsmount),
 /// ready for `move_mount`; used to mask directories without a path.
 pub fn empty_ro_tmpfs() -> std::io::Result<OwnedFd> {
+    new_detached_mount(c"tmpfs", &[(c"size", c"0")], MOUNT_ATTR_RDONLY)
+}
+
+/// A new instance of the filesystem `fstype` as a detached mount that no
+/// path reaches (fsopen, fsconfig, fsmount), always nosuid, nodev, noexec.
+pub fn new_detached_mount(fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64) -> std::io::Result<OwnedFd> {
     const FSOPEN_CLOEXEC: u32 = 1;
     const FSCONFIG_SET_STRING: u32 = 1;
     const FSCONFIG_CMD_CREATE: u32 = 6;
     const FSMOUNT_CLOEXEC: u32 = 1;
-    // SAFETY: NUL-terminated literal; returns a new fd or -1.
-    let fs = errno_result(unsafe { libc::syscall(libc::SYS_fsopen, c"tmpfs".as_ptr(), FSOPEN_CLOEXEC) })?;
+    // SAFETY: a NUL-terminated name; returns a new fd or -1.
+    let fs = errno_result(unsafe { libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), FSOPEN_CLOEXEC) })?;
     // SAFETY: the kernel handed us this fd; we own it from here on.
     let fs = unsafe { OwnedFd::from_raw_fd(fs as RawFd) };
-    // SAFETY: literal key/value strings; fd is ours.
-    errno_result(unsafe {
-        libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_STRING, c"size".as_ptr(), c"0".as_ptr(), 0)
-    })?;
+    for (key, value) in options {
+        // SAFETY: NUL-terminated key and value strings; fd is ours.
+        errno_result(unsafe {
+            libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), FSCONFIG_SET_STRING, key.as_ptr(), value.as_ptr(), 0)
+        })?;
+    }
     // SAFETY: CMD_CREATE takes no key or value.
     errno_result(unsafe {
         libc::syscall(
@@ -293,11 +303,22 @@ pub fn empty_ro_tmpfs() -> std::io::Result<OwnedFd> {
             libc::SYS_fsmount,
             fs.as_raw_fd(),
             FSMOUNT_CLOEXEC,
-            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+            attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
         )
     })?;
     // SAFETY: a fresh mount fd from the kernel.
     Ok(unsafe { OwnedFd::from_raw_fd(m as RawFd) })
+}
+
+/// fstatfs(2)'s filesystem type of the file `fd` is open on.
+pub fn fs_magic(fd: RawFd) -> std::io::Result<i64> {
+    // SAFETY: statfs is plain old data; all-zero is a valid value.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a valid, writable statfs; fd is a caller's open fd.
+    if unsafe { libc::fstatfs(fd, &mut st) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(st.f_type as i64)
 }
 
 pub fn setrlimit(resource: libc::c_int, soft: u64, hard: u64) -> std::io::Result<()> {

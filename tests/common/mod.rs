@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The binary under test: this build's, or `BERTH_TEST_BIN` (to show an
+/// attack test fails against a weakened or older build).
 pub fn berth_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_berth")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| std::env::var("BERTH_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_berth").to_string()))
 }
 
 pub fn rootfs_template() -> PathBuf {
