@@ -2,7 +2,8 @@
 //! `--console-socket` (SCM_RIGHTS, the name as payload, as runc frames it),
 //! its peer opened with TIOCGPTPEER and bound onto /dev/console.
 
-use crate::rootfs::safe_path::{fd_path, Kind, Root};
+use crate::rootfs::dev_dir::DevDir;
+use crate::rootfs::safe_path::{fd_path, Root};
 use anyhow::{anyhow, bail, Result};
 use nix::mount::{mount, MsFlags};
 use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
@@ -10,12 +11,10 @@ use std::io::IoSlice;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
 
-const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
-
 /// Creates the pty and sends the master; returns the peer (the new stdio).
 pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<OwnedFd> {
     let (master, peer) = open_pty(root, size)?;
-    let (_, console) = root.open_path(Path::new("/dev/console"), Some(Kind::File))?;
+    let console = DevDir::open(root, Path::new("/dev"))?.mount_point("console").map_err(|e| anyhow!("process.terminal: {e:#}"))?;
     mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
         .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
     send_master(socket, &master)?;
@@ -25,14 +24,9 @@ pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<
 /// A new pty from the container's own devpts: (master, peer). The peer comes
 /// from the master (TIOCGPTPEER), never from a path the container could swap.
 pub fn open_pty(root: &Root, size: Option<(u16, u16)>) -> Result<(OwnedFd, OwnedFd)> {
-    let (resolved, _) = root
-        .open_path(Path::new("/dev/pts/ptmx"), None)
+    let master = DevDir::open(root, Path::new("/dev/pts"))
+        .and_then(|pts| pts.ptmx())
         .map_err(|e| anyhow!("process.terminal: needs a devpts mount at /dev/pts: {e:#}"))?;
-    let master = root.open_strict(&resolved, libc::O_RDWR | libc::O_NOCTTY)?;
-    let fs = nix::sys::statfs::fstatfs(&master)?;
-    if fs.filesystem_type().0 as i64 != DEVPTS_SUPER_MAGIC {
-        bail!("process.terminal: /dev/pts/ptmx is not on devpts");
-    }
     let unlock: libc::c_int = 0;
     // SAFETY: TIOCSPTLCK reads an int from a valid pointer.
     if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock) } != 0 {

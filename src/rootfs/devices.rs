@@ -4,6 +4,7 @@
 //! In a user namespace mknod is not allowed, so the host's node is bind
 //! mounted onto an empty file instead, as runc does.
 
+use super::dev_dir::DevDir;
 use super::safe_path::{fd_path, Kind, Root};
 use anyhow::{anyhow, bail, Result};
 use nix::fcntl::AtFlags;
@@ -68,21 +69,18 @@ pub fn create(root: &Root, nodes: &[Node], bind: bool) -> Result<()> {
 
 fn create_one(root: &Root, n: &Node, bind: bool) -> Result<()> {
     let (parent, name) = split(&n.path)?;
-    let parent_path = root.resolve(parent, Some(Kind::Dir))?;
-    let dir = root.open_strict(&parent_path, libc::O_PATH | libc::O_DIRECTORY)?;
-    match unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir) {
-        Ok(()) | Err(nix::errno::Errno::ENOENT) => {}
-        Err(e) => bail!("remove the existing file: {e}"),
-    }
+    let name = name.to_str().ok_or_else(|| anyhow!("not a UTF-8 name"))?;
+    let dir = DevDir::open(root, parent)?;
+    dir.clear_for_node(name)?;
     if bind && n.kind != SFlag::S_IFIFO {
-        let (_, target) = root.open_path(&parent_path.join(name), Some(Kind::File))?;
+        let target = dir.mount_point(name)?;
         mount(Some(&n.path), &fd_path(&target), None::<&str>, MsFlags::MS_BIND, None::<&str>)
             .map_err(|e| anyhow!("bind the host's node: {e}"))?;
         return Ok(());
     }
     let dev = if n.kind == SFlag::S_IFIFO { 0 } else { makedev(n.major, n.minor) };
-    mknodat(&dir, name, n.kind, Mode::from_bits_truncate(n.mode), dev).map_err(|e| anyhow!("mknod: {e}"))?;
-    fchownat(&dir, name, Some(n.uid.into()), Some(n.gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)
+    mknodat(dir.fd(), name, n.kind, Mode::from_bits_truncate(n.mode), dev).map_err(|e| anyhow!("mknod: {e}"))?;
+    fchownat(dir.fd(), name, Some(n.uid.into()), Some(n.gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)
         .map_err(|e| anyhow!("chown: {e}"))?;
     Ok(())
 }

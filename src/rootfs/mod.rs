@@ -1,5 +1,6 @@
 //! The container's filesystem: mounts, /dev, pivot, masks.
 
+pub mod dev_dir;
 pub mod devices;
 pub mod masks;
 pub mod mounts;
