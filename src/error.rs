@@ -26,3 +26,12 @@ impl std::error::Error for ExitError {}
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     e.chain().find_map(|c| c.downcast_ref::<ExitError>()).map_or(1, |x| x.code)
 }
+
+/// A path for a message: as it reads when it is UTF-8, escaped (`"\xFF"`)
+/// when it is not, so the bytes that were given can be told apart.
+pub fn shown(p: &std::path::Path) -> String {
+    match p.to_str() {
+        Some(s) => s.to_string(),
+        None => format!("{:?}", p.as_os_str()),
+    }
+}

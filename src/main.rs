@@ -4,7 +4,7 @@ use berth::cli::{self, Command, Parsed};
 use berth::{commands, logging};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let cli = match cli::parse(&args) {
         Ok(Parsed::Run(cli)) => cli,
         Ok(Parsed::Help(text)) => {
@@ -79,19 +79,20 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
 
 /// A command line we cannot run: engines read errors from `--log`, so the
 /// usage error goes there too (found by a plain scan, as parsing failed).
-fn usage_error(args: &[String], e: &cli::UsageError) -> ! {
+fn usage_error(args: &[std::ffi::OsString], e: &cli::UsageError) -> ! {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let value = |name: &str| {
         let eq = format!("{name}=");
         args.iter().enumerate().find_map(|(i, a)| {
             if a == name {
                 args.get(i + 1).cloned()
             } else {
-                a.strip_prefix(&eq).map(str::to_string)
+                a.as_bytes().strip_prefix(eq.as_bytes()).map(|v| std::ffi::OsString::from_vec(v.to_vec()))
             }
         })
     };
-    let format = match value("--log-format").as_deref() {
-        Some("json") => cli::LogFormat::Json,
+    let format = match value("--log-format") {
+        Some(f) if f == "json" => cli::LogFormat::Json,
         _ => cli::LogFormat::Text,
     };
     if let Some(path) = value("--log") {

@@ -6,6 +6,7 @@ mod options;
 
 pub use options::UsageError;
 use options::{flag, value, Matches, Opt, Verb};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Debug)]
@@ -249,7 +250,7 @@ pub struct ExecArgs {
     pub cgroup: Vec<String>,
     pub id: String,
     /// The command and its arguments (ignored with --process).
-    pub command: Vec<String>,
+    pub command: Vec<OsString>,
 }
 
 const ABOUT: &str = "A daemonless OCI container runtime";
@@ -454,9 +455,9 @@ pub enum Parsed {
 }
 
 /// Reads the arguments after the program name.
-pub fn parse(args: &[String]) -> Result<Parsed, UsageError> {
-    if args.first().map(String::as_str) == Some("help") {
-        let verb = args.get(1).and_then(|n| VERBS.iter().find(|v| v.name == n));
+pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
+    if args.first().is_some_and(|a| a == "help") {
+        let verb = args.get(1).and_then(|n| VERBS.iter().find(|v| n == v.name));
         return Ok(Parsed::Help(options::help("berth", ABOUT, &GLOBALS, &VERBS, verb)));
     }
     let m = options::lex(args, &GLOBALS, &VERBS)?;
@@ -465,15 +466,15 @@ pub fn parse(args: &[String]) -> Result<Parsed, UsageError> {
     }
     let g = &m.global;
     let global = GlobalOpts {
-        root: g.value("root").map_or_else(|| PathBuf::from("/run/berth"), PathBuf::from),
-        log: g.value("log").map(PathBuf::from),
+        root: g.path("root").unwrap_or_else(|| PathBuf::from("/run/berth")),
+        log: g.path("log"),
         log_format: match g.choice("log-format", &["text", "json"], "text")? {
             "json" => LogFormat::Json,
             _ => LogFormat::Text,
         },
         debug: g.flag("debug"),
         systemd_cgroup: g.flag("systemd-cgroup"),
-        rootless: match g.value("rootless") {
+        rootless: match g.value("rootless")? {
             Some(_) => Some(g.choice("rootless", &["true", "false", "auto"], "auto")?.to_string()),
             None => None,
         },
@@ -484,36 +485,36 @@ pub fn parse(args: &[String]) -> Result<Parsed, UsageError> {
 }
 
 fn command(verb: &str, m: &Matches) -> Result<Command, UsageError> {
-    let id = || IdArg { id: m.id() };
+    let id = || m.id().map(|id| IdArg { id });
     Ok(match verb {
         "create" => Command::Create(create_args(m)?),
-        "start" => Command::Start(id()),
+        "start" => Command::Start(id()?),
         "run" => Command::Run(RunArgs {
             create: create_args(m)?,
             detach: m.local.flag("detach"),
             keep: m.local.flag("keep"),
         }),
-        "state" => Command::State(id()),
-        "kill" => Command::Kill(KillArgs { all: m.local.flag("all"), id: m.id(), signal: m.positional(1) }),
-        "delete" => Command::Delete(DeleteArgs { force: m.local.flag("force"), id: m.id() }),
+        "state" => Command::State(id()?),
+        "kill" => Command::Kill(KillArgs { all: m.local.flag("all"), id: m.id()?, signal: m.positional(1)? }),
+        "delete" => Command::Delete(DeleteArgs { force: m.local.flag("force"), id: m.id()? }),
         "list" => Command::List(ListArgs {
             format: format_of(m, ListFormat::Table, ListFormat::Json)?,
             quiet: m.local.flag("quiet"),
         }),
         "spec" => Command::Spec(SpecArgs { bundle: bundle(m), rootless: m.local.flag("rootless") }),
         "features" => Command::Features,
-        "pause" => Command::Pause(id()),
-        "resume" => Command::Resume(id()),
-        "update" => Command::Update(Box::new(update_args(m))),
+        "pause" => Command::Pause(id()?),
+        "resume" => Command::Resume(id()?),
+        "update" => Command::Update(Box::new(update_args(m)?)),
         "events" => Command::Events(EventsArgs {
-            interval: m.local.value("interval").unwrap_or_else(|| "5s".into()),
+            interval: m.local.value("interval")?.unwrap_or_else(|| "5s".into()),
             stats: m.local.flag("stats"),
-            id: m.id(),
+            id: m.id()?,
         }),
         "ps" => Command::Ps(PsArgs {
             format: format_of(m, PsFormat::Table, PsFormat::Json)?,
-            id: m.id(),
-            ps_args: m.trailing.clone(),
+            id: m.id()?,
+            ps_args: m.trailing_text()?,
         }),
         "exec" => Command::Exec(Box::new(exec_args(m)?)),
         other => return Err(UsageError(format!("unknown command {other:?}"))),
@@ -525,67 +526,67 @@ fn format_of<T>(m: &Matches, table: T, json: T) -> Result<T, UsageError> {
 }
 
 fn bundle(m: &Matches) -> PathBuf {
-    m.local.value("bundle").map_or_else(|| PathBuf::from("."), PathBuf::from)
+    m.local.path("bundle").unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn create_args(m: &Matches) -> Result<CreateArgs, UsageError> {
     Ok(CreateArgs {
         bundle: bundle(m),
-        pid_file: m.local.value("pid-file").map(PathBuf::from),
-        console_socket: m.local.value("console-socket").map(PathBuf::from),
+        pid_file: m.local.path("pid-file"),
+        console_socket: m.local.path("console-socket"),
         no_pivot: m.local.flag("no-pivot"),
         no_new_keyring: m.local.flag("no-new-keyring"),
         preserve_fds: m.local.number("preserve-fds")?,
-        pidfd_socket: m.local.value("pidfd-socket").map(PathBuf::from),
-        id: m.id(),
+        pidfd_socket: m.local.path("pidfd-socket"),
+        id: m.id()?,
     })
 }
 
-fn update_args(m: &Matches) -> UpdateArgs {
-    UpdateArgs {
-        resources: m.local.value("resources"),
-        memory: m.local.value("memory"),
-        memory_reservation: m.local.value("memory-reservation"),
-        memory_swap: m.local.value("memory-swap"),
-        kernel_memory: m.local.value("kernel-memory"),
-        kernel_memory_tcp: m.local.value("kernel-memory-tcp"),
-        cpu_share: m.local.value("cpu-share"),
-        cpu_quota: m.local.value("cpu-quota"),
-        cpu_period: m.local.value("cpu-period"),
-        cpu_burst: m.local.value("cpu-burst"),
-        cpu_rt_period: m.local.value("cpu-rt-period"),
-        cpu_rt_runtime: m.local.value("cpu-rt-runtime"),
-        cpu_idle: m.local.value("cpu-idle"),
-        cpuset_cpus: m.local.value("cpuset-cpus"),
-        cpuset_mems: m.local.value("cpuset-mems"),
-        pids_limit: m.local.value("pids-limit"),
-        blkio_weight: m.local.value("blkio-weight"),
-        l3_cache_schema: m.local.value("l3-cache-schema"),
-        mem_bw_schema: m.local.value("mem-bw-schema"),
-        id: m.id(),
-    }
+fn update_args(m: &Matches) -> Result<UpdateArgs, UsageError> {
+    Ok(UpdateArgs {
+        resources: m.local.value("resources")?,
+        memory: m.local.value("memory")?,
+        memory_reservation: m.local.value("memory-reservation")?,
+        memory_swap: m.local.value("memory-swap")?,
+        kernel_memory: m.local.value("kernel-memory")?,
+        kernel_memory_tcp: m.local.value("kernel-memory-tcp")?,
+        cpu_share: m.local.value("cpu-share")?,
+        cpu_quota: m.local.value("cpu-quota")?,
+        cpu_period: m.local.value("cpu-period")?,
+        cpu_burst: m.local.value("cpu-burst")?,
+        cpu_rt_period: m.local.value("cpu-rt-period")?,
+        cpu_rt_runtime: m.local.value("cpu-rt-runtime")?,
+        cpu_idle: m.local.value("cpu-idle")?,
+        cpuset_cpus: m.local.value("cpuset-cpus")?,
+        cpuset_mems: m.local.value("cpuset-mems")?,
+        pids_limit: m.local.value("pids-limit")?,
+        blkio_weight: m.local.value("blkio-weight")?,
+        l3_cache_schema: m.local.value("l3-cache-schema")?,
+        mem_bw_schema: m.local.value("mem-bw-schema")?,
+        id: m.id()?,
+    })
 }
 
 fn exec_args(m: &Matches) -> Result<ExecArgs, UsageError> {
     Ok(ExecArgs {
-        process: m.local.value("process").map(PathBuf::from),
+        process: m.local.path("process"),
         tty: m.local.flag("tty"),
-        cwd: m.local.value("cwd").map(PathBuf::from),
-        env: m.local.values("env"),
-        user: m.local.value("user"),
-        additional_gids: m.local.values("additional-gids"),
-        caps: m.local.values("cap"),
+        cwd: m.local.path("cwd"),
+        env: m.local.values("env")?,
+        user: m.local.value("user")?,
+        additional_gids: m.local.values("additional-gids")?,
+        caps: m.local.values("cap")?,
         no_new_privs: m.local.flag("no-new-privs"),
-        apparmor: m.local.value("apparmor"),
-        process_label: m.local.value("process-label"),
+        apparmor: m.local.value("apparmor")?,
+        process_label: m.local.value("process-label")?,
         detach: m.local.flag("detach"),
-        pid_file: m.local.value("pid-file").map(PathBuf::from),
-        console_socket: m.local.value("console-socket").map(PathBuf::from),
-        pidfd_socket: m.local.value("pidfd-socket").map(PathBuf::from),
+        pid_file: m.local.path("pid-file"),
+        console_socket: m.local.path("console-socket"),
+        pidfd_socket: m.local.path("pidfd-socket"),
         preserve_fds: m.local.number("preserve-fds")?,
         ignore_paused: m.local.flag("ignore-paused"),
-        cgroup: m.local.values("cgroup"),
-        id: m.id(),
+        cgroup: m.local.values("cgroup")?,
+        id: m.id()?,
         command: m.trailing.clone(),
     })
 }
@@ -595,7 +596,7 @@ mod tests {
     use super::*;
 
     fn cli(line: &str) -> Cli {
-        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
         match parse(&args).unwrap() {
             Parsed::Run(c) => c,
             Parsed::Help(h) => panic!("help instead of a command: {h}"),
@@ -650,7 +651,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_usage_errors() {
-        let err = |line: &str| parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>()).unwrap_err().0;
+        let err = |line: &str| parse(&line.split_whitespace().map(OsString::from).collect::<Vec<_>>()).unwrap_err().0;
         assert_eq!(err("--log-format xml state c"), "invalid value \"xml\" for --log-format: one of text, json");
         assert_eq!(err("run --preserve-fds x c"), "invalid value \"x\" for --preserve-fds: a number");
         assert_eq!(err("start a b"), "unexpected argument \"b\" for start");
@@ -659,7 +660,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_verb_and_a_verbs_options() {
-        let help = |line: &str| match parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>()).unwrap() {
+        let help = |line: &str| match parse(&line.split_whitespace().map(OsString::from).collect::<Vec<_>>()).unwrap() {
             Parsed::Help(h) => h,
             Parsed::Run(_) => panic!("no help for {line}"),
         };

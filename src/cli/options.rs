@@ -7,7 +7,10 @@
 //! A hand-written parser instead of clap: clap's parse alone cost about
 //! 350 KiB of peak RSS, 150 KB of binary and 0.25 ms at every invocation.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
 
 /// One option: long name, short letter, value name (None for a flag), help.
 #[derive(Debug)]
@@ -62,44 +65,71 @@ fn usage(msg: String) -> UsageError {
 }
 
 /// What a command line said, before it is turned into typed arguments.
+/// Arguments are bytes, as the kernel passes them; a value berth needs as
+/// text is checked to be UTF-8 where it is taken, and named when it is not.
 #[derive(Debug, Default)]
 pub struct Matches {
     pub verb: Option<&'static Verb>,
     /// The global options given, and the verb's own.
     pub global: Given,
     pub local: Given,
-    pub positionals: Vec<String>,
-    pub trailing: Vec<String>,
+    pub positionals: Vec<OsString>,
+    pub trailing: Vec<OsString>,
     pub help: bool,
 }
 
 impl Matches {
-    /// The i-th positional (0-based), if given.
-    pub fn positional(&self, i: usize) -> Option<String> {
-        self.positionals.get(i).cloned()
+    /// The i-th positional (0-based), if given, as text.
+    pub fn positional(&self, i: usize) -> Result<Option<String>, UsageError> {
+        let name = self.verb.and_then(|v| v.positionals.get(i)).copied().unwrap_or("argument");
+        self.positionals.get(i).map(|a| text(a, || name.trim_matches(['[', ']']).to_string())).transpose()
     }
 
-    pub fn id(&self) -> String {
-        self.positional(0).unwrap_or_default()
+    pub fn id(&self) -> Result<String, UsageError> {
+        Ok(self.positional(0)?.unwrap_or_default())
     }
+
+    /// The trailing arguments as text (`ps`'s).
+    pub fn trailing_text(&self) -> Result<Vec<String>, UsageError> {
+        self.trailing.iter().map(|a| text(a, || "argument".to_string())).collect()
+    }
+}
+
+/// `arg` as UTF-8, or an error naming `what` and the bytes, escaped.
+fn text(arg: &OsStr, what: impl Fn() -> String) -> Result<String, UsageError> {
+    arg.to_str().map(String::from).ok_or_else(|| usage(format!("{} {arg:?}: not UTF-8", what())))
 }
 
 /// Options given, in order, by long name (None for a flag).
 #[derive(Debug, Default)]
-pub struct Given(Vec<(&'static str, Option<String>)>);
+pub struct Given(Vec<(&'static str, Option<OsString>)>);
 
 impl Given {
     pub fn flag(&self, long: &str) -> bool {
         self.0.iter().any(|(l, _)| *l == long)
     }
 
-    /// The last value given for `long`: later ones win, as in runc.
-    pub fn value(&self, long: &str) -> Option<String> {
-        self.0.iter().rev().find(|(l, _)| *l == long).and_then(|(_, v)| v.clone())
+    fn raw(&self, long: &str) -> Option<&OsString> {
+        self.0.iter().rev().find(|(l, _)| *l == long).and_then(|(_, v)| v.as_ref())
     }
 
-    pub fn values(&self, long: &str) -> Vec<String> {
-        self.0.iter().filter(|(l, _)| *l == long).filter_map(|(_, v)| v.clone()).collect()
+    /// The last value given for `long` (later ones win, as in runc), as text.
+    pub fn value(&self, long: &str) -> Result<Option<String>, UsageError> {
+        self.raw(long).map(|v| text(v, || format!("value for --{long}"))).transpose()
+    }
+
+    /// The last value given for `long` as a path: any bytes.
+    pub fn path(&self, long: &str) -> Option<PathBuf> {
+        self.raw(long).map(PathBuf::from)
+    }
+
+    pub fn values(&self, long: &str) -> Result<Vec<String>, UsageError> {
+        self.0
+            .iter()
+            .filter(|(l, _)| *l == long)
+            .filter_map(|(_, v)| v.as_ref())
+            .map(|v| text(v, || format!("value for --{long}")))
+            .collect()
     }
 
     /// A value from a closed set, or `default`.
@@ -109,7 +139,7 @@ impl Given {
         choices: &[&'static str],
         default: &'static str,
     ) -> Result<&'static str, UsageError> {
-        match self.value(long) {
+        match self.value(long)? {
             None => Ok(default),
             Some(v) => choices
                 .iter()
@@ -120,35 +150,37 @@ impl Given {
     }
 
     pub fn number(&self, long: &str) -> Result<u32, UsageError> {
-        match self.value(long) {
+        match self.value(long)? {
             None => Ok(0),
             Some(v) => v.parse().map_err(|_| usage(format!("invalid value {v:?} for --{long}: a number"))),
         }
     }
 
-    fn push(&mut self, long: &'static str, v: Option<String>) {
+    fn push(&mut self, long: &'static str, v: Option<OsString>) {
         self.0.push((long, v));
     }
 }
 
 /// Splits `args` (without the program name) by the global options and the
 /// verbs' tables.
-pub fn lex(args: &[String], globals: &'static [Opt], verbs: &'static [Verb]) -> Result<Matches, UsageError> {
+pub fn lex(args: &[OsString], globals: &'static [Opt], verbs: &'static [Verb]) -> Result<Matches, UsageError> {
     let mut m = Matches::default();
     let mut it = args.iter();
     let mut literal = false;
     while let Some(arg) = it.next() {
+        let bytes = arg.as_bytes();
         if literal {
             take_positional(&mut m, arg);
             continue;
         }
-        if arg == "--" {
+        if bytes == b"--" {
             literal = true;
-        } else if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
+        } else if let Some(long) = bytes.strip_prefix(b"--") {
+            let (name, inline) = match long.iter().position(|b| *b == b'=') {
+                Some(i) => (&long[..i], Some(OsString::from_vec(long[i + 1..].to_vec()))),
                 None => (long, None),
             };
+            let name = std::str::from_utf8(name).map_err(|_| usage(format!("unknown option {arg:?}")))?;
             if name == "help" {
                 m.help = true;
                 continue;
@@ -162,11 +194,15 @@ pub fn lex(args: &[String], globals: &'static [Opt], verbs: &'static [Verb]) -> 
                 (Some(_), None) => Some(next_value(&mut it, opt)?),
             };
             given(&mut m, global).push(opt.long, v);
-        } else if arg.len() > 1 && arg.starts_with('-') {
-            short_cluster(&mut m, globals, &arg[1..], &mut it)?;
+        } else if bytes.len() > 1 && bytes[0] == b'-' {
+            short_cluster(&mut m, globals, &bytes[1..], &mut it)?;
         } else if m.verb.is_none() {
-            m.verb =
-                Some(verbs.iter().find(|v| v.name == arg).ok_or_else(|| usage(format!("unknown command {arg:?}")))?);
+            m.verb = Some(
+                verbs
+                    .iter()
+                    .find(|v| v.name.as_bytes() == bytes)
+                    .ok_or_else(|| usage(format!("unknown command {arg:?}")))?,
+            );
         } else {
             take_positional(&mut m, arg);
             // runc takes everything after a verb's fixed arguments as they are.
@@ -184,21 +220,26 @@ pub fn lex(args: &[String], globals: &'static [Opt], verbs: &'static [Verb]) -> 
     Ok(m)
 }
 
-fn take_positional(m: &mut Matches, arg: &str) {
+fn take_positional(m: &mut Matches, arg: &OsStr) {
     match m.verb {
         Some(v) if m.positionals.len() >= v.positionals.len() && v.trailing.is_some() => m.trailing.push(arg.into()),
         _ => m.positionals.push(arg.into()),
     }
 }
 
-/// `-dt`, `-b dir`, `-bdir`.
+/// `-dt`, `-b dir`, `-bdir`. Option letters are ASCII; the rest of the
+/// cluster after a value option is its value, whatever its bytes.
 fn short_cluster<'a>(
     m: &mut Matches,
     globals: &'static [Opt],
-    cluster: &str,
-    it: &mut impl Iterator<Item = &'a String>,
+    cluster: &[u8],
+    it: &mut impl Iterator<Item = &'a OsString>,
 ) -> Result<(), UsageError> {
-    for (i, c) in cluster.char_indices() {
+    for (i, &b) in cluster.iter().enumerate() {
+        let c = b as char;
+        if !b.is_ascii() {
+            return Err(usage(format!("unknown option {:?}{}", OsStr::from_bytes(&cluster[i..]), for_verb(m))));
+        }
         if c == 'h' {
             m.help = true;
             continue;
@@ -209,8 +250,8 @@ fn short_cluster<'a>(
             given(m, global).push(opt.long, None);
             continue;
         }
-        let rest = &cluster[i + c.len_utf8()..];
-        let v = if rest.is_empty() { next_value(it, opt)? } else { rest.to_string() };
+        let rest = &cluster[i + 1..];
+        let v = if rest.is_empty() { next_value(it, opt)? } else { OsString::from_vec(rest.to_vec()) };
         given(m, global).push(opt.long, Some(v));
         return Ok(());
     }
@@ -233,7 +274,7 @@ fn given(m: &mut Matches, global: bool) -> &mut Given {
 }
 
 /// An option's value is the next argument, whatever it looks like (`--memory -1`).
-fn next_value<'a>(it: &mut impl Iterator<Item = &'a String>, opt: &Opt) -> Result<String, UsageError> {
+fn next_value<'a>(it: &mut impl Iterator<Item = &'a OsString>, opt: &Opt) -> Result<OsString, UsageError> {
     it.next().cloned().ok_or_else(|| usage(format!("--{} needs a value <{}>", opt.long, opt.value.unwrap_or("value"))))
 }
 
@@ -319,7 +360,7 @@ mod tests {
     ];
 
     fn lex_str(s: &str) -> Result<Matches, UsageError> {
-        let args: Vec<String> = s.split_whitespace().map(String::from).collect();
+        let args: Vec<OsString> = s.split_whitespace().map(OsString::from).collect();
         lex(&args, &GLOBALS, &VERBS)
     }
 
@@ -327,20 +368,20 @@ mod tests {
     fn long_short_and_clustered_forms() {
         let m = lex_str("--root=/r run -dt -b/b --memory -1 c1 --debug").unwrap();
         assert_eq!(m.verb.unwrap().name, "run");
-        assert_eq!(m.global.value("root").as_deref(), Some("/r"));
-        assert_eq!(m.local.value("bundle").as_deref(), Some("/b"));
-        assert_eq!(m.local.value("memory").as_deref(), Some("-1"));
+        assert_eq!(m.global.value("root").unwrap().as_deref(), Some("/r"));
+        assert_eq!(m.local.value("bundle").unwrap().as_deref(), Some("/b"));
+        assert_eq!(m.local.value("memory").unwrap().as_deref(), Some("-1"));
         assert!(m.local.flag("detach") && m.local.flag("tty") && m.global.flag("debug"));
         assert_eq!(m.positionals, ["c1"]);
         let m = lex_str("run --bundle /x -b /y c").unwrap();
-        assert_eq!(m.local.value("bundle").as_deref(), Some("/y"), "the last one wins");
+        assert_eq!(m.local.value("bundle").unwrap().as_deref(), Some("/y"), "the last one wins");
     }
 
     #[test]
     fn everything_after_the_fixed_arguments_is_the_command() {
         let m = lex_str("exec -t -e A=1 c1 sh -c --debug -t").unwrap();
         assert!(m.local.flag("tty"));
-        assert_eq!(m.local.values("env"), ["A=1"]);
+        assert_eq!(m.local.values("env").unwrap(), ["A=1"]);
         assert_eq!(m.trailing, ["sh", "-c", "--debug", "-t"]);
         assert!(!m.global.flag("debug"));
         let m = lex_str("exec c1 -- --weird").unwrap();
@@ -348,14 +389,33 @@ mod tests {
         let m = lex_str("exec -- c1 -x").unwrap();
         assert_eq!(
             (m.positionals.as_slice(), m.trailing.as_slice()),
-            (&["c1".to_string()][..], &["-x".to_string()][..])
+            (&[OsString::from("c1")][..], &[OsString::from("-x")][..])
         );
     }
 
     #[test]
+    fn bytes_pass_through_where_a_path_or_command_may_hold_them() {
+        let raw = |b: &[u8]| OsString::from_vec(b.to_vec());
+        let args = [raw(b"--root"), raw(b"/r\xff"), raw(b"exec"), raw(b"c1"), raw(b"ls"), raw(b"\xfe")];
+        let m = lex(&args, &GLOBALS, &VERBS).unwrap();
+        assert_eq!(m.global.path("root"), Some(PathBuf::from(raw(b"/r\xff"))));
+        assert_eq!(m.trailing, [raw(b"ls"), raw(b"\xfe")]);
+        let e = m.global.value("root").unwrap_err().0;
+        assert_eq!(e, "value for --root \"/r\\xFF\": not UTF-8");
+        let m = lex(&[raw(b"run"), raw(b"x\xff")], &GLOBALS, &VERBS).unwrap();
+        assert_eq!(m.id().unwrap_err().0, "id \"x\\xFF\": not UTF-8");
+        for bad in [raw(b"\xff"), raw(b"--\xff"), raw(b"-\xff")] {
+            let e = lex(std::slice::from_ref(&bad), &GLOBALS, &VERBS).unwrap_err().0;
+            assert!(e.contains("\\xFF"), "{bad:?}: {e}");
+        }
+        let m = lex(&[raw(b"run"), raw(b"-b\xff"), raw(b"c")], &GLOBALS, &VERBS).unwrap();
+        assert_eq!(m.local.path("bundle"), Some(PathBuf::from(raw(b"\xff"))));
+    }
+
+    #[test]
     fn optional_positionals() {
-        assert_eq!(lex_str("kill c1").unwrap().positional(1), None);
-        assert_eq!(lex_str("kill c1 KILL").unwrap().positional(1).as_deref(), Some("KILL"));
+        assert_eq!(lex_str("kill c1").unwrap().positional(1).unwrap(), None);
+        assert_eq!(lex_str("kill c1 KILL").unwrap().positional(1).unwrap().as_deref(), Some("KILL"));
     }
 
     #[test]

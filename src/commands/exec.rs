@@ -171,7 +171,10 @@ fn plan(
     } else {
         crate::security::caps::held_by_us()
     };
-    let handoff = spec::plan::handoff(&process, grantable, seccomp.is_some(), personality, a.preserve_fds)?;
+    let mut handoff = spec::plan::handoff(&process, grantable, seccomp.is_some(), personality, a.preserve_fds)?;
+    if let Some(args) = exec_process::command_bytes(a) {
+        handoff.args = args;
+    }
     let initial_cpus = crate::security::process_attrs::cpu_list(
         process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
         "process.execCPUAffinity.initial",

@@ -20,6 +20,17 @@ pub fn build(config: &Spec, a: &ExecArgs) -> Result<Process> {
     Ok(p)
 }
 
+/// The command line's program and arguments exactly as given, for execve:
+/// the kernel takes bytes, and they need not be UTF-8. None with --process.
+pub fn command_bytes(a: &ExecArgs) -> Option<Vec<std::ffi::CString>> {
+    use std::os::unix::ffi::OsStrExt;
+    if a.process.is_some() {
+        return None;
+    }
+    // An argv string cannot hold a NUL, so CString::new cannot fail here.
+    a.command.iter().map(|c| std::ffi::CString::new(c.as_bytes()).ok()).collect()
+}
+
 fn from_file(path: &Path) -> Result<Process> {
     let text = std::fs::read(path).map_err(|e| anyhow!("--process {}: {e}", path.display()))?;
     let wire = super::json_path::from_slice::<super::wire::ProcessWire>(&text).map_err(|e| {
@@ -38,7 +49,9 @@ fn from_flags(mut p: Process, a: &ExecArgs) -> Result<Process> {
     if a.command.is_empty() {
         bail!("exec: no command given (pass it after the container id, or use --process)");
     }
-    p.set_args(Some(a.command.clone()));
+    // The process records the command as text; the bytes themselves go to
+    // execve (`command_bytes`).
+    p.set_args(Some(a.command.iter().map(|c| c.to_string_lossy().into_owned()).collect()));
     p.set_terminal(Some(a.tty));
     if let Some(cwd) = &a.cwd {
         p.set_cwd(cwd.clone());
@@ -170,7 +183,7 @@ mod tests {
     }
 
     fn args(command: &[&str]) -> ExecArgs {
-        ExecArgs { id: "c".into(), command: command.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+        ExecArgs { id: "c".into(), command: command.iter().map(std::ffi::OsString::from).collect(), ..Default::default() }
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub struct Loaded {
 
 pub fn load(bundle: &Path) -> Result<Loaded> {
     let path = bundle.join("config.json");
-    let text = std::fs::read(&path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+    let text = std::fs::read(&path).map_err(|e| anyhow!("{}: {e}", crate::error::shown(&path)))?;
+    parse(&text).map_err(|e| anyhow!("{}: {e}", crate::error::shown(&path)))
 }
 
 pub fn parse(text: &[u8]) -> Result<Loaded> {
