@@ -245,6 +245,22 @@ fn rlimit_soft_above_hard() {
     );
 }
 
+/// The message names the rlimit as the spec spells it, not as a Rust type.
+#[test]
+fn duplicate_rlimit_is_named_as_the_spec_spells_it() {
+    rejects_bundle(
+        "bad-rlim3",
+        cfg(|c| {
+            c["process"]["rlimits"] = json!([
+                {"type": "RLIMIT_NOFILE", "soft": 10, "hard": 10},
+                {"type": "RLIMIT_NOFILE", "soft": 20, "hard": 20}
+            ])
+        }),
+        &["process.rlimits[1].type", "RLIMIT_NOFILE appears twice"],
+        None,
+    );
+}
+
 #[test]
 fn executable_not_found_exits_127() {
     rejects_bundle(

@@ -12,7 +12,7 @@ pub fn rlimits(limits: &[(libc::c_int, u64, u64)], process: &Process) -> Result<
     let types = process.rlimits().clone().unwrap_or_default();
     for (i, (res, soft, hard)) in limits.iter().enumerate() {
         sys::setrlimit(*res, *soft, *hard).map_err(|e| {
-            let name = types.get(i).map(|t| format!("{:?}", t.typ())).unwrap_or_default();
+            let name = types.get(i).map(|t| crate::spec::plan::rlimit_name(t.typ())).unwrap_or_default();
             anyhow!("process.rlimits[{i}] ({name} soft {soft} hard {hard}): setrlimit: {e}")
         })?;
     }

@@ -368,6 +368,11 @@ pub fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
         .collect())
 }
 
+/// An rlimit type as the runtime-spec spells it (`RLIMIT_NOFILE`).
+pub fn rlimit_name(t: oci_spec::runtime::PosixRlimitType) -> String {
+    serde_json::to_value(t).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| format!("{t:?}"))
+}
+
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The process's identity, capabilities and program, compiled for the

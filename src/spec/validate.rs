@@ -60,7 +60,7 @@ pub fn process_fields(p: &Process) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, r) in p.rlimits().as_deref().unwrap_or_default().iter().enumerate() {
         if !seen.insert(format!("{:?}", r.typ())) {
-            bail!("process.rlimits[{i}].type: {:?} appears twice", r.typ());
+            bail!("process.rlimits[{i}].type: {} appears twice", super::plan::rlimit_name(r.typ()));
         }
         if r.soft() > r.hard() {
             bail!("process.rlimits[{i}]: soft limit {} is above hard limit {}", r.soft(), r.hard());
