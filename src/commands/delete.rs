@@ -7,13 +7,11 @@ use std::os::fd::AsFd;
 
 pub fn run(g: &GlobalOpts, a: &DeleteArgs) -> Result<i32> {
     crate::spec::validate::container_id(&a.id)?;
-    if !g.root.join(&a.id).exists() {
-        if a.force {
-            return Ok(0);
-        }
-        bail!("container {:?}: container does not exist", a.id);
-    }
-    let dir = ContainerDir::open(&g.root, &a.id)?;
+    let dir = match ContainerDir::open(&g.root, &a.id) {
+        // Gone, perhaps deleted by a parallel call: --force asked for that.
+        Err(e) if a.force && crate::state::is_missing(&e) => return Ok(0),
+        other => other?,
+    };
     let Ok(state) = dir.load() else {
         // Died between making the directory and writing its state: nothing else exists.
         dir.remove()?;

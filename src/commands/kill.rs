@@ -25,14 +25,16 @@ pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
 }
 
 /// Signals init through a pidfd opened after checking the start time, so a
-/// recycled pid can never receive it.
-pub fn signal_init(state: &State, sig: i32) -> Result<()> {
-    let pidfd = crate::sys::pidfd_open(state.pid).map_err(|_| anyhow!("container {:?}: no such process", state.id))?;
+/// recycled pid can never receive it. Init gone since the state was read
+/// (another caller's KILL) is the answer runc gives a stopped container.
+fn signal_init(state: &State, sig: i32) -> Result<()> {
+    let gone = || anyhow!("container {:?}: container not running", state.id);
+    let pidfd = crate::sys::pidfd_open(state.pid).map_err(|_| gone())?;
     if !state.alive() {
-        bail!("container {:?}: no such process", state.id);
+        return Err(gone());
     }
     crate::sys::pidfd_send_signal(&pidfd, sig).map_err(|e| match e.raw_os_error() {
-        Some(libc::ESRCH) => anyhow!("container {:?}: no such process", state.id),
+        Some(libc::ESRCH) => gone(),
         _ => anyhow!("container {:?}: kill: {e}", state.id),
     })
 }

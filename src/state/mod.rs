@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 pub const STATE_FILE: &str = "state.json";
@@ -116,6 +116,23 @@ impl State {
     }
 }
 
+/// The container is not there (never made, or deleted meanwhile).
+#[derive(Debug)]
+pub struct NoSuchContainer(pub String);
+
+impl std::fmt::Display for NoSuchContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "container {:?}: container does not exist", self.0)
+    }
+}
+
+impl std::error::Error for NoSuchContainer {}
+
+/// True when `e` says the container does not exist.
+pub fn is_missing(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<NoSuchContainer>().is_some())
+}
+
 /// A locked container directory.
 pub struct ContainerDir {
     pub path: PathBuf,
@@ -136,27 +153,38 @@ impl ContainerDir {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!("container {id:?}: already exists"),
             Err(e) => bail!("create {}: {e}", path.display()),
         }
-        Self::lock(path)
+        let lock = File::open(&path).with_context(|| format!("open {}", path.display()))?;
+        Self::lock(path, lock)
     }
 
     /// Opens and locks an existing container's directory.
+    ///
+    /// The lock is taken on the directory we opened; by the time we hold it,
+    /// the command before us may have removed that directory (a parallel
+    /// `delete`), and a new container may even be using the name. So the
+    /// lock counts only if the path still names the directory we locked;
+    /// otherwise we look again.
     pub fn open(root: &Path, id: &str) -> Result<ContainerDir> {
         crate::spec::validate::container_id(id)?;
         let path = root.join(id);
-        if !path.join(STATE_FILE).exists() && !path.is_dir() {
-            bail!("container {id:?}: container does not exist");
-        }
-        Self::lock(path).map_err(|e| {
-            if !root.join(id).exists() {
-                anyhow!("container {id:?}: container does not exist")
-            } else {
-                e
+        loop {
+            let lock = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(NoSuchContainer(id.into()).into()),
+                Err(e) => bail!("open {}: {e}", path.display()),
+            };
+            let dir = Self::lock(path.clone(), lock)?;
+            match (dir.lock.metadata(), std::fs::metadata(&path)) {
+                (Ok(held), Ok(now)) if held.dev() == now.dev() && held.ino() == now.ino() => return Ok(dir),
+                (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(NoSuchContainer(id.into()).into())
+                }
+                _ => continue,
             }
-        })
+        }
     }
 
-    fn lock(path: PathBuf) -> Result<ContainerDir> {
-        let lock = File::open(&path).with_context(|| format!("open {}", path.display()))?;
+    fn lock(path: PathBuf, lock: File) -> Result<ContainerDir> {
         // SAFETY: flock on an fd we own; blocks until other commands on this id finish.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
             bail!("lock {}: {}", path.display(), std::io::Error::last_os_error());
@@ -181,7 +209,12 @@ impl ContainerDir {
     }
 
     pub fn remove(self) -> Result<()> {
-        std::fs::remove_dir_all(&self.path).with_context(|| format!("remove {}", self.path.display()))
+        match std::fs::remove_dir_all(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(anyhow!("remove {}: {e}", self.path.display()))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -191,7 +224,7 @@ pub fn read_state(dir: &Path) -> Result<State> {
     let text = std::fs::read(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            anyhow!("container {id:?}: container does not exist")
+            anyhow::Error::new(NoSuchContainer(id))
         } else {
             anyhow!("read {}: {e}", path.display())
         }
