@@ -11,7 +11,7 @@ BERTH := target/$(TARGET)/release/berth
 PROBE := target/$(TARGET)/release/berth-probe
 ROOTFS := bundles/rootfs
 
-.PHONY: all build probe rootfs test-deps demo test unit integration test-v2 test-engines bench bench-seccomp lint clean
+.PHONY: all build probe rootfs test-deps demo test unit integration test-v2 test-engines fuzz bench bench-seccomp lint clean
 
 all: build
 
@@ -35,7 +35,7 @@ test-deps:
 # Unit tests need no root; integration tests (tests/) run real containers as root.
 test: test-deps rootfs
 	@if $(CARGO) clippy --version >/dev/null 2>&1; then $(MAKE) --no-print-directory lint; fi
-	$(CARGO) test --workspace --no-fail-fast -- --test-threads=4
+	FUZZ_SECONDS=15 $(CARGO) test --workspace --no-fail-fast -- --test-threads=4
 	$(MAKE) --no-print-directory test-v2
 	$(MAKE) --no-print-directory test-engines
 
@@ -44,6 +44,12 @@ unit:
 
 integration: test-deps rootfs
 	$(CARGO) test --test '*' -- --test-threads=4
+
+# The fuzz targets (tests/fuzz.rs) for longer: FUZZ_SECONDS each, inputs
+# that reach new errors saved to tests/fuzz-corpus/ (commit the useful ones).
+FUZZ_SECONDS ?= 900
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SAVE=1 $(CARGO) test --release --test fuzz -- --nocapture
 
 # cgroup v2 tests (tests/cgroups_v2.rs) in a guest with pure cgroup v2 (this
 # host is hybrid): built here, run there by vmrun, as root.

@@ -35,3 +35,12 @@ pub fn shown(p: &std::path::Path) -> String {
         None => format!("{:?}", p.as_os_str()),
     }
 }
+
+/// `msg` on one line: control characters (a newline inside a value echoed
+/// back, say) escaped, so every error stays the one line it is reported as.
+pub fn one_line(msg: &str) -> String {
+    if !msg.chars().any(char::is_control) {
+        return msg.to_string();
+    }
+    msg.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}

@@ -27,7 +27,7 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            let msg = format!("{e:#}");
+            let msg = berth::error::one_line(&format!("{e:#}"));
             logging::log(logging::Level::Error, &msg);
             eprintln!("berth: {msg}");
             std::process::exit(berth::error::exit_code(&e));
@@ -100,7 +100,7 @@ fn usage_error(args: &[std::ffi::OsString], e: &cli::UsageError) -> ! {
             logging::log(logging::Level::Error, &e.0);
         }
     }
-    eprintln!("berth: {e}");
+    eprintln!("berth: {}", berth::error::one_line(&e.0));
     std::process::exit(2)
 }
 

@@ -61,7 +61,7 @@ impl fmt::Display for UsageError {
 }
 
 fn usage(msg: String) -> UsageError {
-    UsageError(msg)
+    UsageError(crate::error::one_line(&msg))
 }
 
 /// What a command line said, before it is turned into typed arguments.

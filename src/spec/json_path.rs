@@ -21,7 +21,7 @@ pub fn from_slice<T: DeserializeOwned>(text: &[u8]) -> Result<T, PathError> {
     serde_json::from_slice(text).map_err(|e| {
         let syntax = e.is_syntax() || e.is_eof();
         let full = e.to_string();
-        let msg = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_string();
+        let msg = crate::error::one_line(full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m));
         let path = if syntax {
             String::new()
         } else {
