@@ -1,8 +1,8 @@
 //! uid/gid maps of a new user namespace, written by the parent (which holds
 //! the privileges on the host side).
 
-use anyhow::{anyhow, Result};
 use crate::sys::procfs::ProcFs;
+use anyhow::{anyhow, Result};
 use oci_spec::runtime::LinuxIdMapping;
 
 pub fn map_text(maps: &[LinuxIdMapping]) -> String {

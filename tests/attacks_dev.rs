@@ -29,13 +29,26 @@ fn own_dev(name: &str, keep_pts: bool) -> Bundle {
     b.args(&["/bin/true"]);
     std::fs::create_dir_all(b.rootfs().join("dev/pts")).unwrap();
     std::fs::write(b.rootfs().join("etc/canary"), "canary\n").unwrap();
+    std::fs::write(host_canary(&b), "host canary\n").unwrap();
     b
 }
 
+/// A file on the host, outside the rootfs, that planted links also name.
+fn host_canary(b: &Bundle) -> std::path::PathBuf {
+    b.path().join("host-canary")
+}
+
+/// A symlink to the canary in the rootfs (as the container sees it), or
+/// through `..` to the host's canary.
 fn plant_symlink(b: &Bundle, at: &str) {
     let p = b.rootfs().join(at.trim_start_matches('/'));
     let _ = std::fs::remove_file(&p);
-    std::os::unix::fs::symlink("/etc/canary", &p).unwrap();
+    let target = if at.ends_with("null") {
+        format!("../../../../../../..{}", host_canary(b).display())
+    } else {
+        "/etc/canary".into()
+    };
+    std::os::unix::fs::symlink(target, &p).unwrap();
 }
 
 fn plant_fifo(b: &Bundle, at: &str) {
@@ -54,8 +67,9 @@ fn create_with_console(b: &Bundle) -> std::process::Output {
 
 fn assert_canary_untouched(b: &Bundle) {
     assert_eq!(std::fs::read_to_string(b.rootfs().join("etc/canary")).unwrap(), "canary\n");
+    assert_eq!(std::fs::read_to_string(host_canary(b)).unwrap(), "host canary\n", "the host's canary changed");
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    assert!(!mounts.contains("etc/canary"), "something is mounted over the canary");
+    assert!(!mounts.contains("canary"), "something is mounted over a canary");
 }
 
 fn refused(b: &Bundle, out: &std::process::Output, needles: &[&str]) {

@@ -83,9 +83,10 @@ fn a_symlink_planted_under_proc_sys_is_not_followed() {
 
 #[test]
 fn a_tmpfs_over_proc_sys_does_not_swallow_the_sysctl() {
-    let mut b = sysctl_bundle("proc-tmpfs", |_| {
-        json!({"destination": "/proc/sys/kernel", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]})
-    });
+    let mut b = sysctl_bundle(
+        "proc-tmpfs",
+        |_| json!({"destination": "/proc/sys/kernel", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k"]}),
+    );
     assert_real_shmmax(&mut b, "tmpfs");
 }
 

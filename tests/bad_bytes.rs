@@ -33,7 +33,8 @@ fn assert_usage_error_showing_bytes(out: &Output, what: &str) {
 fn assert_nothing_left(b: &Bundle) {
     b.assert_clean();
     b.assert_no_process();
-    let left: Vec<_> = std::fs::read_dir(&b.root).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    let left: Vec<_> =
+        std::fs::read_dir(&b.root).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
     assert!(left.is_empty(), "--root holds {left:?}");
 }
 

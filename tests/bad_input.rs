@@ -217,7 +217,9 @@ fn unknown_capability_is_a_warning_and_the_container_runs() {
         .filter(|l| l["level"] == "warning")
         .map(|l| l["msg"].as_str().unwrap().to_string())
         .collect();
-    for needle in ["process.capabilities.bounding[0]: \"CAP_NOPE\"", "process.capabilities.ambient[0]: \"CAP_ALSO_NOPE\""] {
+    for needle in
+        ["process.capabilities.bounding[0]: \"CAP_NOPE\"", "process.capabilities.ambient[0]: \"CAP_ALSO_NOPE\""]
+    {
         assert!(warnings.iter().any(|w| w.contains(needle)), "no warning {needle:?} in {warnings:?}");
     }
     let report = parse_json_line(&out.stdout);

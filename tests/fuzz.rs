@@ -64,7 +64,12 @@ const SAVE_PER_RUN: usize = 20;
 
 /// Runs `check` on every corpus file, then on generated inputs until the
 /// budget is spent. `check` returns the error message, if any.
-fn fuzz<S: Strategy>(target: &str, strategy: S, encode: impl Fn(&S::Value) -> Vec<u8>, check: impl Fn(&[u8]) -> Option<String>) {
+fn fuzz<S: Strategy>(
+    target: &str,
+    strategy: S,
+    encode: impl Fn(&S::Value) -> Vec<u8>,
+    check: impl Fn(&[u8]) -> Option<String>,
+) {
     let saving = std::env::var("FUZZ_SAVE").is_ok_and(|v| v == "1");
     let mut seen = HashSet::new();
     let mut saved = 0;
@@ -104,11 +109,64 @@ fn fuzz<S: Strategy>(target: &str, strategy: S, encode: impl Fn(&S::Value) -> Ve
 // --- the command line
 
 const WORDS: &[&str] = &[
-    "create", "start", "run", "state", "kill", "delete", "list", "spec", "features", "pause", "resume", "update",
-    "events", "ps", "exec", "help", "--root", "--log", "--log-format", "--debug", "--systemd-cgroup", "--rootless",
-    "--bundle", "-b", "--pid-file", "--console-socket", "--detach", "-d", "-t", "--tty", "--preserve-fds",
-    "--process", "--env", "-e", "--user", "-u", "--cap", "--cwd", "--memory", "--cpu-quota", "--format", "-f",
-    "--force", "--all", "-a", "--", "-", "--=", "--help", "-h", "-dt", "-bdir", "json", "KILL", "9", "-1", "c1", "",
+    "create",
+    "start",
+    "run",
+    "state",
+    "kill",
+    "delete",
+    "list",
+    "spec",
+    "features",
+    "pause",
+    "resume",
+    "update",
+    "events",
+    "ps",
+    "exec",
+    "help",
+    "--root",
+    "--log",
+    "--log-format",
+    "--debug",
+    "--systemd-cgroup",
+    "--rootless",
+    "--bundle",
+    "-b",
+    "--pid-file",
+    "--console-socket",
+    "--detach",
+    "-d",
+    "-t",
+    "--tty",
+    "--preserve-fds",
+    "--process",
+    "--env",
+    "-e",
+    "--user",
+    "-u",
+    "--cap",
+    "--cwd",
+    "--memory",
+    "--cpu-quota",
+    "--format",
+    "-f",
+    "--force",
+    "--all",
+    "-a",
+    "--",
+    "-",
+    "--=",
+    "--help",
+    "-h",
+    "-dt",
+    "-bdir",
+    "json",
+    "KILL",
+    "9",
+    "-1",
+    "c1",
+    "",
 ];
 
 fn argv() -> impl Strategy<Value = Vec<Vec<u8>>> {
@@ -149,9 +207,28 @@ fn seeds() -> Vec<Value> {
 }
 
 const ODD_STRINGS: &[&str] = &[
-    "", "/", "..", "../../etc", "/proc/self/fd/0", "a\u{0}b", "CAP_NOPE", "RLIMIT_NOPE", "SCMP_ACT_NOPE", "-1",
-    "18446744073709551616", "1e999", "\u{202e}", "ro,rw", "=", "mode=0", "size=-1", "uid=4294967295", "0-99999",
-    "   ", "\u{ffff}", "x/../../y",
+    "",
+    "/",
+    "..",
+    "../../etc",
+    "/proc/self/fd/0",
+    "a\u{0}b",
+    "CAP_NOPE",
+    "RLIMIT_NOPE",
+    "SCMP_ACT_NOPE",
+    "-1",
+    "18446744073709551616",
+    "1e999",
+    "\u{202e}",
+    "ro,rw",
+    "=",
+    "mode=0",
+    "size=-1",
+    "uid=4294967295",
+    "0-99999",
+    "   ",
+    "\u{ffff}",
+    "x/../../y",
 ];
 
 /// One change to a JSON tree: `what` picks the kind, `at` the node, `n` and
@@ -174,7 +251,9 @@ fn mutations() -> impl Strategy<Value = (u32, Vec<Mutation>)> {
 fn pointers(v: &Value, here: String, out: &mut Vec<String>) {
     out.push(here.clone());
     match v {
-        Value::Object(m) => m.iter().for_each(|(k, c)| pointers(c, format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")), out)),
+        Value::Object(m) => {
+            m.iter().for_each(|(k, c)| pointers(c, format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")), out))
+        }
         Value::Array(a) => a.iter().enumerate().for_each(|(i, c)| pointers(c, format!("{here}/{i}"), out)),
         _ => {}
     }

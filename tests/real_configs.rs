@@ -37,7 +37,8 @@ fn bundle_for(name: &str) -> Bundle {
         ns.as_object_mut().unwrap().remove("path");
     }
     for (i, m) in c["mounts"].as_array_mut().unwrap().iter_mut().enumerate() {
-        if m["type"] == "bind" || m["options"].as_array().is_some_and(|o| o.iter().any(|o| o == "bind" || o == "rbind")) {
+        if m["type"] == "bind" || m["options"].as_array().is_some_and(|o| o.iter().any(|o| o == "bind" || o == "rbind"))
+        {
             m["source"] = json!(bind_source(&b, i, m["destination"].as_str().unwrap()));
         }
     }
@@ -241,7 +242,10 @@ fn runc_spec_ambient_caps_are_a_warning_in_the_json_log() {
         .filter(|l| l["level"] == "warning")
         .map(|l| l["msg"].as_str().unwrap().to_string())
         .collect();
-    assert!(warnings.iter().any(|w| w.contains("process.capabilities.ambient") && w.contains("CAP_KILL")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.contains("process.capabilities.ambient") && w.contains("CAP_KILL")),
+        "{warnings:?}"
+    );
 }
 
 /// runc on the same fixtures, as the control: what berth's containers
@@ -267,7 +271,9 @@ fn runc_sees_the_same() {
         for set in ["bounding", "effective", "permitted", "inheritable", "ambient"] {
             assert_eq!(caps_of(&ours, set), caps_of(&theirs, set), "{name}: {set} differs from runc's");
         }
-        for key in ["uid", "euid", "gid", "egid", "groups", "umask", "rlimits", "cwd", "no_new_privs", "seccomp", "hostname"] {
+        for key in
+            ["uid", "euid", "gid", "egid", "groups", "umask", "rlimits", "cwd", "no_new_privs", "seccomp", "hostname"]
+        {
             assert_eq!(ours[key], theirs[key], "{name}: {key} differs from runc's");
         }
     }

@@ -215,7 +215,9 @@ fn memory(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     if m.kernel().is_some_and(|k| k != 0) {
         // Deprecated by the runtime-spec and gone from the kernel (5.16 on
         // v1); runc and crun ignore it too, so configs from older engines run.
-        crate::logging::warn("linux.resources.memory.kernel: kernel memory limits are gone from current kernels; ignored");
+        crate::logging::warn(
+            "linux.resources.memory.kernel: kernel memory limits are gone from current kernels; ignored",
+        );
     }
     Ok(out)
 }

@@ -14,7 +14,9 @@ use std::path::Path;
 /// Creates the pty and sends the master; returns the peer (the new stdio).
 pub fn setup(root: &Root, socket: &OwnedFd, size: Option<(u16, u16)>) -> Result<OwnedFd> {
     let (master, peer) = open_pty(root, size)?;
-    let console = DevDir::open(root, Path::new("/dev"))?.mount_point("console").map_err(|e| anyhow!("process.terminal: {e:#}"))?;
+    let console = DevDir::open(root, Path::new("/dev"))?
+        .mount_point("console")
+        .map_err(|e| anyhow!("process.terminal: {e:#}"))?;
     mount(Some(&fd_path(&peer)), &fd_path(&console), None::<&str>, MsFlags::MS_BIND, None::<&str>)
         .map_err(|e| anyhow!("bind pty onto /dev/console: {e}"))?;
     send_master(socket, &master)?;

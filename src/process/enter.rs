@@ -7,9 +7,9 @@
 //! and put in the v1 ones before it may go on. Its other namespaces it joins
 //! itself, all at once, through init's pidfd (enter_child.rs).
 
+use super::handoff::Handoff;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::error::ExitError;
-use super::handoff::Handoff;
 use crate::sys::Forked;
 use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};

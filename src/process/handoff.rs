@@ -138,7 +138,13 @@ pub fn finish(h: &Handoff, program: &CStr, k: &mut impl Kernel) -> anyhow::Error
 
 /// Steps 9-11 for another program that must run exactly as the container's
 /// would (a startContainer hook).
-pub fn finish_with(h: &Handoff, program: &CStr, args: &[CString], env: &[CString], k: &mut impl Kernel) -> anyhow::Error {
+pub fn finish_with(
+    h: &Handoff,
+    program: &CStr,
+    args: &[CString],
+    env: &[CString],
+    k: &mut impl Kernel,
+) -> anyhow::Error {
     match before_exec(h, k) {
         Ok(()) => k.execve(program, args, env),
         Err(e) => e,

@@ -194,7 +194,12 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
     if has_hooks(h.create_container()) {
         let state = state_doc(ctx, "created", std::process::id() as i32).to_string();
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: None };
-        crate::hooks::run_all_with("createContainer", h.create_container().as_deref().unwrap_or_default(), &state, &runner)?;
+        crate::hooks::run_all_with(
+            "createContainer",
+            h.create_container().as_deref().unwrap_or_default(),
+            &state,
+            &runner,
+        )?;
     }
     Ok(())
 }

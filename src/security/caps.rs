@@ -136,10 +136,20 @@ pub fn raise_ambient(inheritable: u64, ambient: u64) -> Result<()> {
     for cap in (0..64u8).filter(|n| ambient & (1 << n) != 0) {
         // SAFETY: prctl with integer arguments.
         let r = unsafe {
-            libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, libc::c_ulong::from(cap), 0, 0)
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                libc::c_ulong::from(cap),
+                0,
+                0,
+            )
         };
         if r != 0 {
-            return Err(anyhow!("process.capabilities.ambient: raise {}: {}", name(cap), std::io::Error::last_os_error()));
+            return Err(anyhow!(
+                "process.capabilities.ambient: raise {}: {}",
+                name(cap),
+                std::io::Error::last_os_error()
+            ));
         }
     }
     Ok(())

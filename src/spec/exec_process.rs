@@ -183,7 +183,11 @@ mod tests {
     }
 
     fn args(command: &[&str]) -> ExecArgs {
-        ExecArgs { id: "c".into(), command: command.iter().map(std::ffi::OsString::from).collect(), ..Default::default() }
+        ExecArgs {
+            id: "c".into(),
+            command: command.iter().map(std::ffi::OsString::from).collect(),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -392,7 +392,11 @@ pub fn handoff(
     let (args, env, path_var) = program(p)?;
     let user = p.user();
     Ok(Handoff {
-        user: UserIds { uid: user.uid(), gid: user.gid(), additional_gids: user.additional_gids().clone().unwrap_or_default() },
+        user: UserIds {
+            uid: user.uid(),
+            gid: user.gid(),
+            additional_gids: user.additional_gids().clone().unwrap_or_default(),
+        },
         umask: user.umask().unwrap_or(0o022),
         caps,
         no_new_privs: p.no_new_privileges().unwrap_or(false),

@@ -210,9 +210,7 @@ impl ContainerDir {
 
     pub fn remove(self) -> Result<()> {
         match std::fs::remove_dir_all(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(anyhow!("remove {}: {e}", self.path.display()))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow!("remove {}: {e}", self.path.display())),
             _ => Ok(()),
         }
     }

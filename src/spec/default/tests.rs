@@ -13,7 +13,8 @@ fn the_default_is_runcs_with_berths_name_and_version() {
     let caps = spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
     assert!(caps.inheritable().is_none() && caps.ambient().is_none(), "CVE-2022-29162");
     assert_eq!(caps.bounding().as_ref().unwrap().len(), 3);
-    let types = |v: Value| v["linux"]["namespaces"].as_array().unwrap().iter().map(|n| n["type"].clone()).collect::<Vec<_>>();
+    let types =
+        |v: Value| v["linux"]["namespaces"].as_array().unwrap().iter().map(|n| n["type"].clone()).collect::<Vec<_>>();
     assert_eq!(types(privileged(false)), ["pid", "network", "ipc", "uts", "mount"]);
     assert_eq!(types(privileged(true)), ["pid", "network", "ipc", "uts", "mount", "cgroup"]);
     assert_eq!(types(rootless(0, 0, false)), ["pid", "ipc", "uts", "mount", "user"]);
