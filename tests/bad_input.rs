@@ -128,7 +128,7 @@ fn unknown_namespace_type() {
 fn duplicate_namespace() {
     rejects_bundle(
         "bad-nsdup",
-        cfg(|c| push(&mut c["linux"]["namespaces"], json!({"type": "pid"}))),
+        cfg(|c| push(&mut c["linux"]["namespaces"], json!({"type": "pid", "path": "/proc/1/ns/pid"}))),
         &["linux.namespaces[5]", "pid", "twice"],
         None,
     );

@@ -182,7 +182,7 @@ fn bad_resource_values_are_one_line_errors_and_leave_nothing() {
         (json!({"memory": {"limit": -3}}), "linux.resources.memory.limit"),
         (json!({"cpu": {"quota": 0}}), "linux.resources.cpu.quota"),
         (json!({"pids": {"limit": -5}}), "linux.resources.pids.limit"),
-        (json!({"devices": [{"allow": true, "type": "c", "access": "rwx"}]}), "linux.resources.devices[0]"),
+        (json!({"devices": [{"allow": true, "type": "c", "access": "x"}]}), "linux.resources.devices[0]"),
         (json!({"network": {"classID": 1048577}}), "linux.resources.network.classID"),
         (json!({"unified": {"no.such.file": "1"}}), "linux.resources.unified"),
     ] {

@@ -95,3 +95,179 @@ fn item_20_hooks_without_env_get_the_containers_environment() {
     assert_eq!(std::fs::read_to_string(b.rootfs().join("hook-env")).unwrap(), "/bin:/usr/bin yes\n");
     b.assert_clean();
 }
+
+fn mount_options_at(r: &Value, point: &str) -> Vec<String> {
+    let m = mount_at(r, point).unwrap_or_else(|| panic!("nothing mounted at {point}"));
+    m["options"].as_str().unwrap().split(',').map(String::from).collect()
+}
+
+/// 7: a read-only /dev tmpfs: the nodes, symlinks and devpts are made
+/// first, the remount read-only comes last.
+#[test]
+fn item_07_a_read_only_dev_is_filled_first() {
+    let mut b = Bundle::new("r17-ro-dev");
+    for m in b.config["mounts"].as_array_mut().unwrap() {
+        if m["destination"] == "/dev" {
+            m["options"].as_array_mut().unwrap().push(json!("ro"));
+        }
+    }
+    let r = b.report();
+    assert!(mount_options_at(&r, "/dev").contains(&"ro".to_string()), "/dev is not read-only");
+    let null = b.probe(&["stat", "/dev/null"]);
+    assert_eq!(null["kind"], "char", "{null}");
+    assert!(mount_at(&b.report(), "/dev/pts").is_some(), "no devpts under a read-only /dev");
+    b.assert_clean();
+}
+
+/// 8: a tmpfs over an existing directory keeps its mode, setuid, setgid and
+/// sticky bits included (runc#3952).
+#[test]
+fn item_08_a_tmpfs_keeps_the_covered_directorys_mode() {
+    let mut b = Bundle::new("r17-tmpfs-mode");
+    let dir = b.rootfs().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o7777)).unwrap();
+    b.config["mounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"destination": "/shared", "type": "tmpfs", "source": "tmpfs"}));
+    let st = b.probe(&["stat", "/shared"]);
+    assert_eq!(st["mode"], 0o7777, "{st}");
+    b.assert_clean();
+}
+
+/// 9: proc or sysfs on a symlink (even to itself) is refused.
+#[test]
+fn item_09_proc_and_sysfs_need_an_ordinary_directory() {
+    for (dest, link) in [("proc", "proc"), ("proc", "/tmp"), ("sys", "sys")] {
+        let b = Bundle::new("r17-proc-link");
+        let p = b.rootfs().join(dest);
+        let _ = std::fs::remove_dir(&p);
+        std::os::unix::fs::symlink(link, &p).unwrap();
+        let err = assert_one_line_error(&b.run());
+        assert!(err.contains("must be mounted on an ordinary directory") && err.contains(dest), "{err}");
+        b.assert_clean();
+    }
+}
+
+/// 11: the recursive atime options, applied to the whole tree.
+#[test]
+fn item_11_recursive_atime_options() {
+    for (opt, want) in
+        [("rnoatime", "noatime"), ("rstrictatime", ""), ("rrelatime", "relatime"), ("rnodiratime", "nodiratime")]
+    {
+        let mut b = Bundle::new("r17-ratime");
+        b.config["mounts"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": [opt]}));
+        let opts = mount_options_at(&b.report(), "/data");
+        if want.is_empty() {
+            assert!(!opts.iter().any(|o| o == "noatime" || o == "relatime"), "{opt}: {opts:?}");
+        } else {
+            assert!(opts.contains(&want.to_string()), "{opt}: {opts:?}");
+        }
+        b.assert_clean();
+    }
+}
+
+/// 14 and 15: NOTIFY on write is refused naming the rule; an agent that
+/// is not listening is `failed to connect with seccomp agent` and its path.
+#[test]
+fn item_14_15_seccomp_notify_rules() {
+    let b = Bundle::new("r17-notify");
+    let sock = b.path().join("no-agent.sock");
+    let mut b = b;
+    b.config["linux"]["seccomp"] = json!({
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": sock,
+        "syscalls": [{"names": ["getppid", "write"], "action": "SCMP_ACT_NOTIFY"}]
+    });
+    let err = assert_one_line_error(&b.run());
+    assert!(err.contains("linux.seccomp.syscalls[0].names[1]") && err.contains("write"), "{err}");
+    b.assert_clean();
+    b.config["linux"]["seccomp"]["syscalls"][0]["names"] = json!(["getppid"]);
+    let err = assert_one_line_error(&b.run());
+    assert!(err.contains("failed to connect with seccomp agent") && err.contains("no-agent.sock"), "{err}");
+    b.assert_clean();
+}
+
+/// 16: device access letters other than r, w, m are ignored with a
+/// warning naming them, and never widen the rule.
+#[test]
+fn item_16_device_access_letters_runc_ignores() {
+    let mut b = Bundle::new("r17-dev-access");
+    b.config["linux"]["resources"] = json!({"devices": [
+        {"allow": false, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwa"}
+    ]});
+    b.args(&["sh", "-c", "echo x > /dev/null && echo written"]);
+    let out = b.run();
+    assert_ok(&out, "run with access rwa");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "written");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("linux.resources.devices[1].access") && err.contains("ignored"), "no warning: {err}");
+    b.assert_clean();
+}
+
+/// 17: exec --process without `user` (or `cwd`) runs as uid 0 in /, as runc
+/// reads it.
+#[test]
+fn item_17_exec_process_without_user() {
+    let b = running("r17-exec-nouser", |b| b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000}));
+    let p = b.path().join("process.json");
+    std::fs::write(&p, r#"{"args": ["/probe", "report"], "env": ["PATH=/bin"]}"#).unwrap();
+    let out = b.berth(&["exec", "--process", p.to_str().unwrap(), &b.id]);
+    assert_ok(&out, "exec --process without user");
+    let r = parse_json_line(&out.stdout);
+    assert_eq!((&r["uid"], &r["gid"], &r["cwd"]), (&json!(0), &json!(0), &json!("/")));
+    stop(&b);
+}
+
+/// 18: signal 0 checks liveness, for init and with --all.
+#[test]
+fn item_18_kill_with_signal_zero() {
+    let b = running("r17-kill0", |_| {});
+    assert_ok(&b.berth(&["kill", &b.id, "0"]), "kill ID 0");
+    assert_ok(&b.berth(&["kill", "-a", &b.id, "0"]), "kill -a ID 0");
+    assert_eq!(b.state()["status"], "running");
+    stop(&b);
+}
+
+/// 19 and 21: a namespace with `"path": ""` is a new one; the same entry
+/// twice counts once, with a warning; two different entries of one type are
+/// still an error.
+#[test]
+fn item_19_21_namespace_entries_as_runc_reads_them() {
+    let mut b = Bundle::new("r17-ns");
+    let ns = b.config["linux"]["namespaces"].as_array_mut().unwrap();
+    ns.retain(|n| n["type"] != "network");
+    ns.push(json!({"type": "network", "path": ""}));
+    ns.push(json!({"type": "uts"}));
+    b.args(&["/probe", "report"]);
+    let out = b.run();
+    assert_ok(&out, "run");
+    let r = parse_json_line(&out.stdout);
+    assert_ne!(r["namespaces"]["net"], json!(ns_inode("self", "net")), "path \"\" must mean a new namespace");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("appears twice; counted once"));
+    b.assert_clean();
+    let ns = b.config["linux"]["namespaces"].as_array_mut().unwrap();
+    ns.pop();
+    ns.push(json!({"type": "uts", "path": "/proc/1/ns/uts"}));
+    let err = assert_one_line_error(&b.run());
+    assert!(err.contains("appears twice"), "{err}");
+    b.assert_clean();
+}
+
+/// 23: `list --format json` keys in runc's order.
+#[test]
+fn item_23_list_json_keys_in_runcs_order() {
+    let b = running("r17-list", |_| {});
+    let out = b.berth(&["list", "--format", "json"]);
+    assert_ok(&out, "list");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let keys = ["ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner"];
+    let at: Vec<usize> =
+        keys.iter().map(|k| text.find(&format!("\"{k}\"")).unwrap_or_else(|| panic!("{k}: {text}"))).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "keys out of runc's order: {text}");
+    stop(&b);
+}

@@ -48,7 +48,8 @@ pub fn signal_all(state: &State, sig: i32) -> Result<()> {
 /// "KILL", "SIGKILL", "kill", "9": runc accepts all of them.
 pub fn parse_signal(s: &str) -> Result<i32> {
     if let Ok(n) = s.parse::<i32>() {
-        if n > 0 && n <= libc::SIGRTMAX() {
+        // 0 sends nothing and checks the process exists, as kill(2) does.
+        if (0..=libc::SIGRTMAX()).contains(&n) {
             return Ok(n);
         }
         bail!("signal {s:?}: out of range");
@@ -75,7 +76,8 @@ mod tests {
         assert_eq!(parse_signal("9").unwrap(), 9);
         assert_eq!(parse_signal("SIGRTMIN+1").unwrap(), libc::SIGRTMIN() + 1);
         assert!(parse_signal("NOPE").is_err());
-        assert!(parse_signal("0").is_err());
+        assert_eq!(parse_signal("0").unwrap(), 0);
+        assert!(parse_signal("-1").is_err());
         assert!(parse_signal("999").is_err());
     }
 }

@@ -19,7 +19,7 @@ pub fn run(g: &GlobalOpts, a: &ListArgs) -> Result<i32> {
     } else {
         match a.format {
             ListFormat::Json => {
-                let v: Vec<_> = states.iter().map(|s| s.oci_json()).collect();
+                let v: Vec<_> = states.iter().map(Entry::of).collect();
                 format!("{}\n", serde_json::to_string(&v)?)
             }
             ListFormat::Table => table(&states),
@@ -27,6 +27,40 @@ pub fn run(g: &GlobalOpts, a: &ListArgs) -> Result<i32> {
     };
     std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(0)
+}
+
+/// One container in `list --format json`, keys in runc's order (engines
+/// and scripts that read it as text rely on it), then the extras.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry<'a> {
+    oci_version: &'a str,
+    id: &'a str,
+    pid: i32,
+    status: &'static str,
+    bundle: &'a std::path::Path,
+    rootfs: &'a std::path::Path,
+    created: &'a str,
+    owner: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<&'a std::collections::HashMap<String, String>>,
+}
+
+impl<'a> Entry<'a> {
+    fn of(s: &'a crate::state::State) -> Entry<'a> {
+        let status = s.status();
+        Entry {
+            oci_version: &s.oci_version,
+            id: &s.id,
+            pid: if status == crate::state::Status::Stopped { 0 } else { s.pid },
+            status: status.as_str(),
+            bundle: &s.bundle,
+            rootfs: &s.rootfs,
+            created: &s.created,
+            owner: &s.owner,
+            annotations: Some(&s.annotations).filter(|a| !a.is_empty()),
+        }
+    }
 }
 
 fn table(states: &[crate::state::State]) -> String {

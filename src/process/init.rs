@@ -168,12 +168,15 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         .map_err(|e| anyhow!("linux.devices: {e:#}"))?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
     root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
-    if plan.process.terminal().unwrap_or(false) {
+    let console = if plan.process.terminal().unwrap_or(false) {
         let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
         let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
-        return Ok(Some(super::console::setup(&root, sock, size)?));
-    }
-    Ok(None)
+        Some(super::console::setup(&root, sock, size)?)
+    } else {
+        None
+    };
+    mounts::read_only_dev_last(&root, &plan.mounts)?;
+    Ok(console)
 }
 
 fn has_hooks(v: &Option<Vec<oci_spec::runtime::Hook>>) -> bool {

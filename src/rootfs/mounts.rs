@@ -37,11 +37,70 @@ impl MountPlan {
     }
 }
 
+/// A read-only /dev is made read-only only after its nodes, symlinks, pts
+/// and console are in it (`read_only_dev_last`), as runc does.
+fn read_only_later(m: &MountPlan) -> bool {
+    m.destination == Path::new("dev") && !m.options.is_bind() && m.options.flags.contains(MsFlags::MS_RDONLY)
+}
+
+/// After /dev is filled: the read-only remount `read_only_later` put off.
+pub fn read_only_dev_last(root: &Root, mounts: &[MountPlan]) -> Result<()> {
+    let Some(m) = mounts.iter().rev().find(|m| read_only_later(m)) else { return Ok(()) };
+    let top = root.open_path(&m.destination, None)?.1;
+    remount_bind(&top, m.options.flags - NOT_REMOUNT)
+        .map_err(|e| anyhow!("mounts[{}] (tmpfs on /dev): read-only: {e:#}", m.index))
+}
+
+/// proc and sysfs only on a directory that is just that: reached through a
+/// symlink (even one to itself), the mount would land where the image
+/// decides (the CVE-2019-19921 class), so it is refused as runc refuses it.
+fn ordinary_directory(root: &Root, m: &MountPlan) -> Result<()> {
+    let mut here = std::path::PathBuf::new();
+    for c in m.destination.components() {
+        let parent = root.open_strict(&here, libc::O_PATH | libc::O_DIRECTORY)?;
+        here.push(c);
+        let kind = match nix::sys::stat::fstatat(&parent, c.as_os_str(), nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+            Ok(st) => nix::sys::stat::SFlag::from_bits_truncate(st.st_mode) & nix::sys::stat::SFlag::S_IFMT,
+            // Missing: berth makes it, as a directory.
+            Err(nix::errno::Errno::ENOENT) => return Ok(()),
+            Err(e) => anyhow::bail!("/{}: {e}", here.display()),
+        };
+        if kind != nix::sys::stat::SFlag::S_IFDIR {
+            anyhow::bail!(
+                "/{} must be mounted on an ordinary directory (/{} is a symlink or not a directory in the rootfs)",
+                m.destination.display(),
+                here.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The mode of the directory a tmpfs covers, kept (setuid, setgid and sticky
+/// bits too), unless the options say `mode=`: what runc passes.
+fn tmpfs_data(root: &Root, m: &MountPlan) -> Option<String> {
+    let data = &m.options.data;
+    if m.typ != "tmpfs" || data.split(',').any(|o| o.starts_with("mode=")) {
+        return (!data.is_empty()).then(|| data.clone());
+    }
+    let existing = root.resolve(&m.destination, None).ok().and_then(|r| root.open_strict(&r, libc::O_PATH).ok());
+    let mode = existing.and_then(|fd| nix::sys::stat::fstat(&fd).ok()).map(|st| st.st_mode & 0o7777);
+    match (mode, data.is_empty()) {
+        (Some(mode), true) => Some(format!("mode={mode:04o}")),
+        (Some(mode), false) => Some(format!("mode={mode:04o},{data}")),
+        (None, _) => (!data.is_empty()).then(|| data.clone()),
+    }
+}
+
 fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     let kind = match (&m.source, m.options.is_bind()) {
         (Some(src), true) if !src.is_dir() => Kind::File,
         _ => Kind::Dir,
     };
+    if !m.options.is_bind() && (m.typ == "proc" || m.typ == "sysfs") {
+        ordinary_directory(root, m)?;
+    }
+    let data = tmpfs_data(root, m);
     let (resolved, target) = root.open_path(&m.destination, Some(kind))?;
     let o = &m.options;
     if let Some(userns) = &m.idmap_userns {
@@ -62,8 +121,8 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
         let copy_from =
             if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
         let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
-        let data = (!o.data.is_empty()).then_some(o.data.as_str());
-        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), o.flags - NOT_REMOUNT, data)
+        let flags = if read_only_later(m) { o.flags - NOT_REMOUNT - MsFlags::MS_RDONLY } else { o.flags - NOT_REMOUNT };
+        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), flags, data.as_deref())
             .map_err(|e| anyhow!("mount: {e}"))?;
         if let Some(from) = copy_from {
             let top = root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?;

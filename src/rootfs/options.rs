@@ -145,6 +145,18 @@ pub fn known_options() -> Vec<&'static str> {
     v
 }
 
+/// The atime mode an r*atime option asks for: noatime, strictatime (always
+/// update: the opposite of relatime), or relatime, the kernel's default,
+/// for the options that clear one of the others.
+fn recursive_atime(opt: &str) -> Option<u64> {
+    match opt {
+        "rnoatime" => Some(sys::MOUNT_ATTR_NOATIME),
+        "rstrictatime" | "rnorelatime" => Some(sys::MOUNT_ATTR_STRICTATIME),
+        "rrelatime" | "ratime" | "rnostrictatime" => Some(sys::MOUNT_ATTR_RELATIME),
+        _ => None,
+    }
+}
+
 pub fn parse(options: &[String]) -> Result<MountOptions> {
     let mut out = MountOptions::default();
     let mut data = Vec::new();
@@ -160,6 +172,11 @@ pub fn parse(options: &[String]) -> Result<MountOptions> {
             }
         } else if let Some(p) = propagation_option(opt) {
             out.propagation.push(p);
+        } else if let Some(mode) = recursive_atime(opt) {
+            // The atime mode is one field of mount_setattr: setting any of
+            // it needs the whole field in attr_clr, and the last one wins.
+            out.rec_set = (out.rec_set & !sys::MOUNT_ATTR__ATIME) | mode;
+            out.rec_clr |= sys::MOUNT_ATTR__ATIME;
         } else if let Some((set, attr)) = recursive_option(opt) {
             if set {
                 out.rec_set |= attr;
@@ -186,6 +203,21 @@ mod tests {
 
     fn opts(v: &[&str]) -> MountOptions {
         parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn recursive_atime_modes_clear_the_whole_field() {
+        for (opt, mode) in [
+            ("rnoatime", sys::MOUNT_ATTR_NOATIME),
+            ("rstrictatime", sys::MOUNT_ATTR_STRICTATIME),
+            ("rrelatime", sys::MOUNT_ATTR_RELATIME),
+            ("ratime", sys::MOUNT_ATTR_RELATIME),
+        ] {
+            let o = opts(&[opt]);
+            assert_eq!((o.rec_set & sys::MOUNT_ATTR__ATIME, o.rec_clr), (mode, sys::MOUNT_ATTR__ATIME), "{opt}");
+        }
+        let o = opts(&["rnoatime", "rstrictatime", "rnodiratime"]);
+        assert_eq!(o.rec_set, sys::MOUNT_ATTR_STRICTATIME | sys::MOUNT_ATTR_NODIRATIME);
     }
 
     #[test]

@@ -38,7 +38,10 @@ fn from_file(path: &Path) -> Result<Process> {
         anyhow!("--process {}: {field}: {}", path.display(), e.msg)
     })?;
     let mut warnings = Vec::new();
-    let process = wire.into_process("process.", &mut warnings);
+    let mut process = wire.into_process("process.", &mut warnings);
+    if process.cwd().as_os_str().is_empty() {
+        process.set_cwd("/".into());
+    }
     for w in warnings {
         crate::logging::warn(&format!("--process {}: {w}", path.display()));
     }

@@ -33,8 +33,49 @@ pub fn parse(text: &[u8]) -> Result<Loaded> {
         }
     })?;
     let mut warnings = Vec::new();
-    let spec = wire.into_spec(&mut warnings);
+    let mut spec = wire.into_spec(&mut warnings);
+    normalize(&mut spec, &mut warnings);
     Ok(Loaded { spec, warnings })
+}
+
+/// What runc reads more loosely than the letter of the spec, read the same
+/// way, each with a warning where something is dropped: a namespace
+/// `"path": ""` means a new namespace; an entry repeated exactly (a script
+/// adding a namespace `berth spec` already has) counts once; device access
+/// letters other than r, w and m (`rwa`) are ignored, never widening a rule.
+fn normalize(spec: &mut Spec, warnings: &mut Vec<String>) {
+    let Some(mut linux) = spec.linux().clone() else { return };
+    if let Some(namespaces) = linux.namespaces().clone() {
+        let mut kept: Vec<oci_spec::runtime::LinuxNamespace> = Vec::new();
+        for (i, mut ns) in namespaces.into_iter().enumerate() {
+            if ns.path().as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                ns.set_path(None);
+            }
+            if kept.contains(&ns) {
+                warnings.push(format!("linux.namespaces[{i}]: the same entry appears twice; counted once"));
+                continue;
+            }
+            kept.push(ns);
+        }
+        linux.set_namespaces(Some(kept));
+    }
+    if let Some(mut resources) = linux.resources().clone() {
+        if let Some(mut devices) = resources.devices().clone() {
+            for (i, d) in devices.iter_mut().enumerate() {
+                let Some(access) = d.access().clone() else { continue };
+                let (known, other): (String, String) = access.chars().partition(|c| "rwm".contains(*c));
+                if !other.is_empty() && !known.is_empty() {
+                    warnings.push(format!(
+                        "linux.resources.devices[{i}].access: {other:?} ignored (only r, w and m mean anything)"
+                    ));
+                    d.set_access(Some(known));
+                }
+            }
+            resources.set_devices(Some(devices));
+        }
+        linux.set_resources(Some(resources));
+    }
+    spec.set_linux(Some(linux));
 }
 
 #[cfg(test)]

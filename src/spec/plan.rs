@@ -169,8 +169,9 @@ pub fn seccomp_agent(
     let Some(path) = seccomp.and_then(|s| s.listener_path().clone()) else {
         bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path")
     };
-    let s = std::os::unix::net::UnixStream::connect(&path)
-        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {}: {e}", path.display()))?;
+    let s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
+        anyhow!("linux.seccomp.listenerPath: failed to connect with seccomp agent at {}: {e}", path.display())
+    })?;
     Ok(Some(s.into()))
 }
 

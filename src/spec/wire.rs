@@ -46,6 +46,8 @@ pub struct ProcessWire {
     terminal: Option<bool>,
     #[serde(default)]
     console_size: Option<ConsoleSize>,
+    /// Absent means uid 0, gid 0, as runc reads it.
+    #[serde(default)]
     user: User,
     #[serde(default)]
     args: Option<Vec<String>>,
@@ -53,6 +55,9 @@ pub struct ProcessWire {
     command_line: Option<String>,
     #[serde(default)]
     env: Option<Vec<String>>,
+    /// Absent is empty: validation names it for config.json; exec's
+    /// --process takes "/", as runc's exec does.
+    #[serde(default)]
     cwd: PathBuf,
     #[serde(default)]
     capabilities: Option<CapsWire>,

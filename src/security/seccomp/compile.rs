@@ -65,6 +65,12 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
         let ret =
             action(call.action(), call.errno_ret(), kernel, &format!("{field}.action"), &format!("{field}.errnoRet"))?;
         if call.action() == Action::ScmpActNotify {
+            if let Some(j) = call.names().iter().position(|n| n == "write") {
+                // The agent, or berth handing it the listener, may write to
+                // the container's stdio: notifying write can deadlock (runc
+                // refuses it too).
+                bail!("{field}.names[{j}]: SCMP_ACT_NOTIFY cannot be used for write");
+            }
             wants_listener = true;
             if s.listener_path().is_none() {
                 // The listener fd would have nowhere to go, and notified syscalls would hang.
