@@ -22,9 +22,11 @@ impl fmt::Display for ExitError {
 
 impl std::error::Error for ExitError {}
 
-/// The exit status for an error chain: the first ExitError's, else 1.
-pub fn exit_code(e: &anyhow::Error) -> i32 {
-    e.chain().find_map(|c| c.downcast_ref::<ExitError>()).map_or(1, |x| x.code)
+/// The exit status for an error chain: the first ExitError's, else
+/// `otherwise` (1; 255 for `exec`, whose failures before the process exists
+/// engines tell from the process's own status by it, as runc's).
+pub fn exit_code(e: &anyhow::Error, otherwise: i32) -> i32 {
+    e.chain().find_map(|c| c.downcast_ref::<ExitError>()).map_or(otherwise, |x| x.code)
 }
 
 /// A path for a message: as it reads when it is UTF-8, escaped (`"\xFF"`)

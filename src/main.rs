@@ -20,7 +20,7 @@ fn main() {
     // Before anything opens an fd of ours that could sit at 3..3+N.
     let preserved = check_preserved_fds(&command);
     if let Err(e) = logging::init(cli.global.log.as_deref(), cli.global.log_format, cli.global.debug) {
-        eprintln!("berth: {e:#}");
+        eprintln!("berth: error: {e:#}");
         std::process::exit(1);
     }
     let result = preserved.and_then(|()| dispatch(&cli.global, &command));
@@ -29,8 +29,10 @@ fn main() {
         Err(e) => {
             let msg = berth::error::one_line(&format!("{e:#}"));
             logging::log(logging::Level::Error, &msg);
-            eprintln!("berth: {msg}");
-            std::process::exit(berth::error::exit_code(&e));
+            // "error" on the line, as runc's level=error: scripts look for it.
+            eprintln!("berth: error: {msg}");
+            let otherwise = if matches!(command, Command::Exec(_)) { 255 } else { 1 };
+            std::process::exit(berth::error::exit_code(&e, otherwise));
         }
     }
 }
@@ -100,7 +102,7 @@ fn usage_error(args: &[std::ffi::OsString], e: &cli::UsageError) -> ! {
             logging::log(logging::Level::Error, &e.0);
         }
     }
-    eprintln!("berth: {}", berth::error::one_line(&e.0));
+    eprintln!("berth: error: {}", berth::error::one_line(&e.0));
     std::process::exit(2)
 }
 

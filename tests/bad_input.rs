@@ -28,7 +28,7 @@ fn check_failure(out: &Output, log: &Path, needles: &[&str]) -> String {
         .collect();
     let last = errors.last().unwrap_or_else(|| panic!("no error line in the log for {line:?}"));
     assert!(
-        line == *last || line.strip_prefix("berth: ") == Some(last.as_str()),
+        line == *last || line.strip_prefix("berth: error: ") == Some(last.as_str()),
         "stderr {line:?} differs from the last error in the log {last:?}"
     );
     eprintln!("rejected: {line}");

@@ -271,3 +271,84 @@ fn item_23_list_json_keys_in_runcs_order() {
     assert!(at.windows(2).all(|w| w[0] < w[1]), "keys out of runc's order: {text}");
     stop(&b);
 }
+
+fn v1_controller(name: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new("/sys/fs/cgroup").join(name);
+    if p.join("cgroup.procs").exists() {
+        Some(p)
+    } else {
+        eprintln!("skip: no v1 {name} hierarchy on this host");
+        None
+    }
+}
+
+/// 2: a cgroupsPath naming a frozen cgroup is refused at once (it used to
+/// hang, the child frozen on entry); nothing is left, nothing stays frozen.
+#[test]
+fn item_02_a_frozen_cgroup_is_refused_not_waited_on() {
+    let Some(freezer) = v1_controller("freezer") else { return };
+    let b = Bundle::new("r17-frozen");
+    let dir = freezer.join(b.cgroup.trim_start_matches('/'));
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("freezer.state"), "FROZEN").unwrap();
+    let started = std::time::Instant::now();
+    let out = b.run();
+    let took = started.elapsed();
+    std::fs::write(dir.join("freezer.state"), "THAWED").unwrap();
+    std::fs::remove_dir(&dir).unwrap();
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    let err = assert_one_line_error(&out);
+    assert!(err.contains("linux.cgroupsPath") && err.contains("frozen"), "{err}");
+    b.assert_clean();
+    b.assert_no_process();
+}
+
+/// 25: a cgroup that already holds processes: runc's warning, then the
+/// container runs.
+#[test]
+fn item_25_a_cgroup_with_processes_is_a_warning() {
+    let Some(pids) = v1_controller("pids") else { return };
+    let mut b = Bundle::new("r17-busy");
+    let dir = pids.join(b.cgroup.trim_start_matches('/'));
+    std::fs::create_dir(&dir).unwrap();
+    let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    std::fs::write(dir.join("cgroup.procs"), sleeper.id().to_string()).unwrap();
+    b.args(&["/bin/true"]);
+    let out = b.run();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let _ = std::fs::remove_dir(&dir);
+    assert_ok(&out, "run in a busy cgroup");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("container's cgroup is not empty"), "{out:?}");
+    b.assert_clean();
+}
+
+/// 22: exec failing before the process exists exits 255, as runc's.
+#[test]
+fn item_22_exec_failures_before_the_process_exit_255() {
+    let b = running("r17-exec255", |_| {});
+    let out = b.berth(&["exec", "--pid-file", "/nonexistent/dir/pid", &b.id, "true"]);
+    assert_eq!(out.status.code(), Some(255), "missing pid-file directory: {out:?}");
+    assert_ok(&b.berth(&["pause", &b.id]), "pause");
+    let out = b.berth(&["exec", &b.id, "true"]);
+    assert_eq!(out.status.code(), Some(255), "paused: {out:?}");
+    assert_ok(&b.berth(&["resume", &b.id]), "resume");
+    stop(&b);
+}
+
+/// 26: the phrases engines match, and the word `error` on stderr.
+#[test]
+fn item_26_error_texts_engines_match() {
+    let b = running("r17-texts", |_| {});
+    let bundle = b.bundle_arg();
+    let err = assert_one_line_error(&b.berth(&["create", "--bundle", &bundle, &b.id]));
+    assert!(err.starts_with("berth: error: ") && err.contains("container with given ID already exists"), "{err}");
+    let err = assert_one_line_error(&b.berth(&["exec", "--cgroup", "../x", &b.id, "true"]));
+    assert!(err.contains("is not a sub cgroup path"), "{err}");
+    stop(&b);
+    let mut c = Bundle::new("r17-invalid");
+    c.config["process"]["cwd"] = json!("relative");
+    let err = assert_one_line_error(&c.run());
+    assert!(err.contains("invalid configuration") && err.contains("process.cwd"), "{err}");
+    c.assert_clean();
+}

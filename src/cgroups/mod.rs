@@ -5,6 +5,7 @@
 //! own cgroup: the caller's cgroup belongs to whoever started us.
 
 pub mod device_filter;
+pub mod existing;
 pub mod freezer;
 pub mod mount;
 pub mod resources;

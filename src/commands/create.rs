@@ -72,6 +72,11 @@ struct Prepared {
 
 fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepared> {
     spec::validate::container_id(&a.id)?;
+    // Said first, before any other finding; making the directory later is
+    // what decides a race.
+    if g.root.join(&a.id).exists() {
+        bail!("container {:?}: container with given ID already exists", a.id);
+    }
     let loaded = spec::load(&a.bundle)?;
     for w in &loaded.warnings {
         crate::logging::warn(w);
@@ -85,7 +90,8 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         }
         bail!("--systemd-cgroup: the systemd cgroup driver is not supported yet");
     }
-    spec::validate::validate(&config, &a.bundle)?;
+    // runc's prefix for a config it refuses; engines match it.
+    spec::validate::validate(&config, &a.bundle).map_err(|e| e.context("invalid configuration"))?;
     let listen_fds = listen_fds();
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);
@@ -104,6 +110,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     let layout = cgroups::detect()?;
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
+    cgroups::existing::check(&layout, &cgroup_rel)?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
     let mut plan = plan;
     if held_terminal.is_some() {

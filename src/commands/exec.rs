@@ -130,7 +130,7 @@ fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Res
 fn relative_sub_cgroup(flag: &str, sub: &str) -> Result<PathBuf> {
     let p = Path::new(sub);
     if sub.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::RootDir)) {
-        bail!("--cgroup {flag:?}: the path must name a sub-cgroup of the container's, without '..'");
+        bail!("--cgroup {flag:?}: {sub:?} is not a sub cgroup path (a path under the container's, without '..')");
     }
     Ok(p.components().filter(|c| matches!(c, Component::Normal(_))).collect())
 }

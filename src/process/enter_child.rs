@@ -30,7 +30,7 @@ pub fn run(plan: &EnterPlan, chan: Channel) -> ! {
         Ok(never) => match never {},
         Err(e) => e,
     };
-    let code = crate::error::exit_code(&err);
+    let code = crate::error::exit_code(&err, 1);
     let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
     // SAFETY: leave the cloned process without running destructors of state
     // that belongs to the parent.

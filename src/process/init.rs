@@ -54,7 +54,7 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
         Ok(ready) => wait_and_exec(plan, ctx, &ready),
         Err(e) => e,
     };
-    let code = crate::error::exit_code(&err);
+    let code = crate::error::exit_code(&err, 1);
     let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
     // SAFETY: leave the cloned process without running destructors of state
     // that belongs to the parent.
@@ -289,7 +289,7 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Err
     let _ = conn.read(&mut byte);
     let err = exec(plan, ctx, ready).unwrap_err();
     let _ = conn.write_all(format!("{err:#}").as_bytes());
-    let code = crate::error::exit_code(&err);
+    let code = crate::error::exit_code(&err, 1);
     // SAFETY: exec failed; leave without destructors.
     unsafe { libc::_exit(code) }
 }

@@ -150,7 +150,9 @@ impl ContainerDir {
         let path = root.join(id);
         match std::fs::DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!("container {id:?}: already exists"),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                bail!("container {id:?}: container with given ID already exists")
+            }
             Err(e) => bail!("create {}: {e}", path.display()),
         }
         let lock = File::open(&path).with_context(|| format!("open {}", path.display()))?;
