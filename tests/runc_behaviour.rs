@@ -352,3 +352,59 @@ fn item_26_error_texts_engines_match() {
     assert!(err.contains("invalid configuration") && err.contains("process.cwd"), "{err}");
     c.assert_clean();
 }
+
+/// Runs the bundle with a terminal through a console socket; returns what
+/// the process wrote on the pty.
+fn run_on_pty(b: &Bundle) -> String {
+    use std::io::Read;
+    b.write_config();
+    let sock = b.path().join("console.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let mut child = std::process::Command::new(berth_bin())
+        .arg("--root")
+        .arg(&b.root)
+        .args(["run", "--console-socket", sock.to_str().unwrap(), "--bundle", &b.bundle_arg(), &b.id])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (conn, _) = listener.accept().unwrap();
+    let master = recv_fd(&conn).expect("no pty master");
+    let mut f = std::fs::File::from(master);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
+            Err(e) => panic!("read pty: {e}"),
+        }
+    }
+    assert!(child.wait().unwrap().success(), "berth run failed");
+    String::from_utf8_lossy(&out).replace('\r', "")
+}
+
+/// 4: the console belongs to the process's user: its uid, and its gid
+/// unless devpts's `gid=` gave it the tty group.
+#[test]
+fn item_04_the_console_is_the_users() {
+    for (pts_gid, want_gid) in [(None, 1000), (Some("gid=5"), 5)] {
+        let mut b = Bundle::new("r17-console");
+        b.config["process"]["terminal"] = json!(true);
+        b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000});
+        if let Some(opt) = pts_gid {
+            for m in b.config["mounts"].as_array_mut().unwrap() {
+                if m["destination"] == "/dev/pts" {
+                    m["options"].as_array_mut().unwrap().push(json!(opt));
+                }
+            }
+        }
+        b.args(&["/probe", "stat", "/dev/pts/0"]);
+        let out = run_on_pty(&b);
+        let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON: {out}"));
+        let st: Value = serde_json::from_str(line).unwrap();
+        assert_eq!((&st["uid"], &st["gid"]), (&json!(1000), &json!(want_gid)), "{pts_gid:?}: {st}");
+        b.assert_clean();
+    }
+}

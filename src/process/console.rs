@@ -41,6 +41,14 @@ pub fn open_pty(root: &Root, size: Option<(u16, u16)>) -> Result<(OwnedFd, Owned
     Ok((master, peer))
 }
 
+/// The pty becomes the process's, as runc makes it: its uid, and its gid
+/// unless devpts gave it a group of its own (`gid=`, the tty group).
+pub fn give_to(peer: &OwnedFd, uid: u32, gid: u32) -> Result<()> {
+    let st = nix::sys::stat::fstat(peer).map_err(|e| anyhow!("process.terminal: stat the pty: {e}"))?;
+    let gid = if st.st_gid == 0 { Some(gid.into()) } else { None };
+    nix::unistd::fchown(peer, Some(uid.into()), gid).map_err(|e| anyhow!("process.terminal: chown the pty to {uid}: {e}"))
+}
+
 pub fn set_size(tty: &impl AsRawFd, rows: u16, cols: u16) {
     let ws = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer.

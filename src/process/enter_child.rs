@@ -82,6 +82,7 @@ fn attach_terminal(plan: &EnterPlan) -> Result<()> {
     let root = Root::open(Path::new("/"))?;
     let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
     let (master, peer) = super::console::open_pty(&root, size)?;
+    super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
     super::console::send_master(socket, &master)?;
     drop(master);
     super::console::become_stdio(&peer)

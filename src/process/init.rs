@@ -171,7 +171,9 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     let console = if plan.process.terminal().unwrap_or(false) {
         let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
         let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
-        Some(super::console::setup(&root, sock, size)?)
+        let peer = super::console::setup(&root, sock, size)?;
+        super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
+        Some(peer)
     } else {
         None
     };
