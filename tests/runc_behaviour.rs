@@ -408,3 +408,35 @@ fn item_04_the_console_is_the_users() {
         b.assert_clean();
     }
 }
+
+/// 12: `update` of a cpu period and quota whose new pair is valid only if
+/// the quota is written first (the parent limits the ratio): runc retries
+/// the period after the quota.
+#[test]
+fn item_12_update_cpu_period_and_quota_in_either_order() {
+    let Some(cpu) = v1_controller("cpu") else { return };
+    if !cpu.join("cpu.cfs_quota_us").exists() {
+        eprintln!("skip: no cpu.cfs_quota_us");
+        return;
+    }
+    let parent_rel = format!("berth-test-r17-pod-{}", std::process::id());
+    let parent = cpu.join(&parent_rel);
+    std::fs::create_dir(&parent).unwrap();
+    std::fs::write(parent.join("cpu.cfs_quota_us"), "50000").unwrap();
+    let b = running("r17-cpu", |b| {
+        b.cgroup = format!("/{parent_rel}/{}", b.id);
+        b.config["linux"]["cgroupsPath"] = json!(b.cgroup);
+        b.config["linux"]["resources"] = json!({"cpu": {"quota": 50000, "period": 100000}});
+    });
+    let dir = cpu.join(b.cgroup.trim_start_matches('/'));
+    let out = b.berth(&["update", "--cpu-period", "50000", "--cpu-quota", "25000", &b.id]);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap().trim().to_string();
+    let got = (read("cpu.cfs_period_us"), read("cpu.cfs_quota_us"));
+    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete");
+    for h in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        let _ = std::fs::remove_dir(h.path().join(&parent_rel));
+    }
+    assert_ok(&out, "update period 50000 quota 25000");
+    assert_eq!(got, ("50000".to_string(), "25000".to_string()));
+    b.assert_clean();
+}

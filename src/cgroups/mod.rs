@@ -480,8 +480,31 @@ fn unified_step(cg: &Bound, key: &str, value: &str) -> Result<Step> {
     Ok(Step { dir: dir.into(), enable, writes: vec![write] })
 }
 
+/// The writes in order, but for one pair: a new cfs period the kernel
+/// refuses (EINVAL) against the current quota, when a quota comes with it,
+/// is written again after the quota, as runc does. Which order works
+/// depends on the old values and on the parent's limit.
 fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
-    writes.iter().try_for_each(|w| write_one(dir, &w.file, &w.value, w.field))
+    let quota_follows = writes.iter().any(|w| w.file == "cpu.cfs_quota_us");
+    let mut retry_period = None;
+    for w in writes {
+        if w.file == "cpu.cfs_period_us" && quota_follows {
+            match std::fs::write(dir.join(&w.file), &w.value) {
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => retry_period = Some(w),
+                other => other.map_err(|e| write_error(dir, w, e))?,
+            }
+            continue;
+        }
+        write_one(dir, &w.file, &w.value, w.field)?;
+    }
+    if let Some(w) = retry_period {
+        write_one(dir, &w.file, &w.value, w.field)?;
+    }
+    Ok(())
+}
+
+fn write_error(dir: &Path, w: &resources::Write, e: std::io::Error) -> anyhow::Error {
+    anyhow!("{}: write {:?} to {}: {e}", w.field, w.value, dir.join(&w.file).display())
 }
 
 fn write_one(dir: &Path, file: &str, value: &str, field: &str) -> Result<()> {
