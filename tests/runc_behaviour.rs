@@ -440,3 +440,35 @@ fn item_12_update_cpu_period_and_quota_in_either_order() {
     assert_eq!(got, ("50000".to_string(), "25000".to_string()));
     b.assert_clean();
 }
+
+fn debug_lines(log: &std::path::Path) -> Vec<String> {
+    json_log_lines(log)
+        .into_iter()
+        .filter(|l| l["level"] == "debug")
+        .map(|l| l["msg"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// 24: with --debug, run and exec log their steps at level debug.
+#[test]
+fn item_24_debug_lines_for_run_and_exec() {
+    let b = running("r17-debug", |_| {});
+    let log = b.path().join("debug.json");
+    let l = log.to_str().unwrap();
+    assert_ok(&b.berth(&["--debug", "--log", l, "--log-format", "json", "exec", &b.id, "true"]), "exec");
+    let lines = debug_lines(&log);
+    assert!(lines.iter().any(|m| m.starts_with(&format!("exec {}: into init", b.id))), "{lines:?}");
+    assert!(lines.iter().any(|m| m.contains("ended with status 0")), "{lines:?}");
+    stop(&b);
+    let mut r = Bundle::new("r17-debug-run");
+    r.args(&["/bin/true"]);
+    let log = r.path().join("debug.json");
+    let bundle = r.bundle_arg();
+    let l = log.to_str().unwrap();
+    assert_ok(&r.berth(&["--debug", "--log", l, "--log-format", "json", "run", "--bundle", &bundle, &r.id]), "run");
+    let lines = debug_lines(&log);
+    for step in ["created", "started", "ended with status 0", "deleted"] {
+        assert!(lines.iter().any(|m| m.starts_with(&format!("run {}", r.id)) && m.contains(step)), "{step}: {lines:?}");
+    }
+    r.assert_clean();
+}

@@ -38,9 +38,18 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     }
     let pidfd_socket = a.pidfd_socket.as_deref().map(pidfd_socket::connect).transpose()?;
     let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
+    crate::logging::debug(&format!(
+        "exec {}: into init pid {}, setns {:?}, cgroups {}, args {:?}",
+        a.id,
+        state.pid,
+        plan.setns_flags,
+        plan.cgroup_dirs.len(),
+        plan.process.args().clone().unwrap_or_default()
+    ));
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;
     drop(plan);
+    crate::logging::debug(&format!("exec {}: process pid {} runs", a.id, entered.pid));
     if let Err(e) = report_pid(a, &entered, pidfd_socket.as_ref()) {
         // A process the caller cannot know about must not stay behind.
         if let Some(fd) = &entered.pidfd {
@@ -51,7 +60,9 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     }
     let Some(signals) = signals else { return Ok(0) };
     let tty = proxy.map(|s| console::recv_fd(&s)).transpose()?;
-    foreground::wait(entered.pid, &signals, tty, None)
+    let status = foreground::wait(entered.pid, &signals, tty, None)?;
+    crate::logging::debug(&format!("exec {}: the process ended with status {status}", a.id));
+    Ok(status)
 }
 
 /// The pid file and the pidfd socket.

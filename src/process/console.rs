@@ -46,7 +46,8 @@ pub fn open_pty(root: &Root, size: Option<(u16, u16)>) -> Result<(OwnedFd, Owned
 pub fn give_to(peer: &OwnedFd, uid: u32, gid: u32) -> Result<()> {
     let st = nix::sys::stat::fstat(peer).map_err(|e| anyhow!("process.terminal: stat the pty: {e}"))?;
     let gid = if st.st_gid == 0 { Some(gid.into()) } else { None };
-    nix::unistd::fchown(peer, Some(uid.into()), gid).map_err(|e| anyhow!("process.terminal: chown the pty to {uid}: {e}"))
+    nix::unistd::fchown(peer, Some(uid.into()), gid)
+        .map_err(|e| anyhow!("process.terminal: chown the pty to {uid}: {e}"))
 }
 
 pub fn set_size(tty: &impl AsRawFd, rows: u16, cols: u16) {
