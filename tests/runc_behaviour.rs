@@ -472,3 +472,30 @@ fn item_24_debug_lines_for_run_and_exec() {
     }
     r.assert_clean();
 }
+
+/// 1: with --no-pivot, no fully visible procfs or sysfs of the host stays
+/// in the container's mount namespace, so a process in a new user and pid
+/// namespace cannot mount a procfs of its own (it can't with pivot_root
+/// either, the container's /proc having masked paths).
+#[test]
+fn item_01_no_pivot_leaves_no_fully_visible_procfs() {
+    for no_pivot in [false, true] {
+        let mut b = Bundle::new("r17-nopivot");
+        std::fs::create_dir_all(b.rootfs().join("mnt")).unwrap();
+        // Not uid 0: mapping uid 0 into a new user namespace needs CAP_SETFCAP.
+        b.config["process"]["user"] = json!({"uid": 1000, "gid": 1000});
+        b.args(&["/bin/busybox", "unshare", "-mrpf", "/bin/busybox", "mount", "-t", "proc", "proc", "/mnt"]);
+        b.write_config();
+        let bundle = b.bundle_arg();
+        let mut args = vec!["run"];
+        if no_pivot {
+            args.push("--no-pivot");
+        }
+        args.extend(["--bundle", &bundle, &b.id]);
+        let out = b.berth(&args);
+        assert!(!out.status.success(), "no_pivot={no_pivot}: a new procfs could be mounted: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("mount: permission denied"), "no_pivot={no_pivot}: failed for another reason: {err}");
+        b.assert_clean();
+    }
+}

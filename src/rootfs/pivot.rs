@@ -79,12 +79,56 @@ pub fn pivot(rootfs: &Path) -> Result<()> {
 
 /// `--no-pivot`: move the rootfs over `/` and chroot (for roots on ramfs,
 /// where pivot_root is not possible).
+///
+/// The old root stays in the mount namespace under the moved one. Its full
+/// procfs and sysfs mounts would count as "fully visible" to the kernel,
+/// which then lets a process in a new user and pid namespace mount a procfs
+/// of its own, unmasked. So they are detached first (covered with a tmpfs
+/// where they cannot be), as runc does.
 pub fn move_root(rootfs: &Path) -> Result<()> {
+    drop_full_proc_and_sys_outside(rootfs)?;
     chdir(rootfs).map_err(|e| anyhow!("chdir {}: {e}", rootfs.display()))?;
     mount(Some(rootfs), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
         .map_err(|e| anyhow!("move rootfs to /: {e}"))?;
     chroot(".").map_err(|e| anyhow!("chroot: {e}"))?;
     chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
+}
+
+fn drop_full_proc_and_sys_outside(rootfs: &Path) -> Result<()> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read mountinfo: {e}"))?;
+    let mut points = full_proc_and_sys(&info, rootfs);
+    // Deepest first, so a mount is never detached before one inside it.
+    points.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    for p in points {
+        // Our unmount must not propagate back to the host.
+        let _ = mount(None::<&str>, &p, None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>);
+        match nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH) {
+            Ok(()) => {}
+            Err(nix::errno::Errno::EINVAL | nix::errno::Errno::EPERM) => {
+                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>)
+                    .map_err(|e| anyhow!("cover {}: {e}", p.display()))?;
+            }
+            Err(e) => return Err(anyhow!("detach {}: {e}", p.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Mount points of whole (root "/") proc and sysfs mounts outside `rootfs`.
+fn full_proc_and_sys(mountinfo: &str, rootfs: &Path) -> Vec<std::path::PathBuf> {
+    let unescape =
+        |s: &str| s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let fields: Vec<&str> = left.split(' ').collect();
+            let fstype = right.split(' ').next()?;
+            let point = std::path::PathBuf::from(unescape(fields.get(4)?));
+            let whole = *fields.get(3)? == "/";
+            (whole && (fstype == "proc" || fstype == "sysfs") && !point.starts_with(rootfs)).then_some(point)
+        })
+        .collect()
 }
 
 /// No mount namespace: chroot only; the caller's root is never pivoted.
@@ -96,6 +140,18 @@ pub fn chroot_into(rootfs: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn finds_whole_proc_and_sys_outside_the_rootfs() {
+        let info = "1 0 8:1 / / rw - ext4 /dev/sda rw\n\
+                    2 1 0:5 / /proc rw - proc proc rw\n\
+                    3 1 0:6 / /sys rw - sysfs sysfs rw\n\
+                    4 1 0:7 /sys /mnt/part rw - proc proc rw\n\
+                    5 1 0:8 / /b/rootfs/proc rw - proc proc rw\n\
+                    6 1 0:9 / /my\\040proc rw - proc proc rw\n";
+        let got = super::full_proc_and_sys(info, std::path::Path::new("/b/rootfs"));
+        assert_eq!(got, ["/proc", "/sys", "/my proc"].map(std::path::PathBuf::from));
+    }
+
     #[test]
     fn finds_the_deepest_parent_mount() {
         let info = "1 0 8:1 / / rw shared:1 - ext4 /dev/sda rw\n2 1 0:5 / /tmp rw shared:2 - tmpfs tmpfs rw\n3 1 0:6 / /tmpx rw - tmpfs tmpfs rw\n";
