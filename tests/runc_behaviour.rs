@@ -499,3 +499,26 @@ fn item_01_no_pivot_leaves_no_fully_visible_procfs() {
         b.assert_clean();
     }
 }
+
+/// 10: peers that never answer (a seccomp agent, a console socket that is
+/// never accepted) do not hold create or start: each ends within seconds.
+#[test]
+fn item_10_silent_peers_do_not_hold_create() {
+    let mut b = Bundle::new("r17-silent");
+    let agent = b.path().join("agent.sock");
+    let _agent = std::os::unix::net::UnixListener::bind(&agent).unwrap();
+    let console = b.path().join("console.sock");
+    let _console = std::os::unix::net::UnixListener::bind(&console).unwrap();
+    b.config["linux"]["seccomp"] = json!({
+        "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": agent,
+        "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}]
+    });
+    b.config["process"]["terminal"] = json!(true);
+    b.args(&["/bin/true"]);
+    let started = std::time::Instant::now();
+    let bundle = b.bundle_arg();
+    assert_ok(&b.berth(&["create", "--console-socket", console.to_str().unwrap(), "--bundle", &bundle, &b.id]), "create");
+    assert_ok(&b.berth(&["start", &b.id]), "start");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    stop(&b);
+}

@@ -72,6 +72,10 @@ pub fn size_of(fd: &impl AsRawFd) -> Option<(u16, u16)> {
     (r == 0 && ws.ws_row > 0).then_some((ws.ws_row, ws.ws_col))
 }
 
+/// How long a send to a peer berth does not control (the console socket,
+/// a seccomp agent) may block before it is an error naming the peer.
+pub const PEER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Where a pty master is to go: connected to the caller's console socket, or
 /// one end of a socketpair whose other end (returned second) berth keeps to
 /// proxy the terminal itself.
@@ -79,6 +83,8 @@ pub fn endpoints(console_socket: Option<&Path>) -> Result<(OwnedFd, Option<Owned
     if let Some(path) = console_socket {
         let s = std::os::unix::net::UnixStream::connect(path)
             .map_err(|e| anyhow!("--console-socket {}: {e}", path.display()))?;
+        // A peer that stops reading must not hold create forever.
+        s.set_write_timeout(Some(PEER_TIMEOUT)).map_err(|e| anyhow!("--console-socket: {e}"))?;
         return Ok((s.into(), None));
     }
     let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(|e| anyhow!("socketpair: {e}"))?;

@@ -172,6 +172,8 @@ pub fn seccomp_agent(
     let s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
         anyhow!("linux.seccomp.listenerPath: failed to connect with seccomp agent at {}: {e}", path.display())
     })?;
+    s.set_write_timeout(Some(crate::process::console::PEER_TIMEOUT))
+        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {e}"))?;
     Ok(Some(s.into()))
 }
 
