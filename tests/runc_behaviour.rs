@@ -517,8 +517,48 @@ fn item_10_silent_peers_do_not_hold_create() {
     b.args(&["/bin/true"]);
     let started = std::time::Instant::now();
     let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["create", "--console-socket", console.to_str().unwrap(), "--bundle", &bundle, &b.id]), "create");
+    assert_ok(
+        &b.berth(&["create", "--console-socket", console.to_str().unwrap(), "--bundle", &bundle, &b.id]),
+        "create",
+    );
     assert_ok(&b.berth(&["start", &b.id]), "start");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     stop(&b);
+}
+
+/// 6: in a user namespace, a bind source that only the host's root can
+/// reach is opened from the host side, before the namespace, and mounted
+/// by fd, as runc does: the container (mapped root, host uid 100000) sees
+/// the directory, whose own mode lets it in.
+#[test]
+fn item_06_bind_sources_only_the_hosts_root_can_reach() {
+    let mut b = Bundle::new("r17-userns-bind");
+    std::fs::set_permissions(b.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let map = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().push(json!({"type": "user"}));
+    b.config["linux"]["uidMappings"] = map.clone();
+    b.config["linux"]["gidMappings"] = map;
+    let hidden = b.path().join("hidden");
+    let shared = hidden.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(shared.join("file"), "seen\n").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(shared.join("file"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&hidden, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // The mapped root cannot make directories in the host root's rootfs.
+    std::fs::create_dir(b.rootfs().join("shared")).unwrap();
+    b.config["mounts"].as_array_mut().unwrap().push(json!(
+        {"destination": "/shared", "type": "bind", "source": shared, "options": ["rbind", "ro"]}
+    ));
+    let v = b.probe(&["read", "/shared/file"]);
+    assert_eq!(v["data"], "seen\n", "{v}");
+    b.assert_clean();
+    // A mount point the mapped root cannot make: init's own error is the one
+    // reported, not the broken pipe the parent sees once init is gone.
+    b.config["mounts"].as_array_mut().unwrap().push(json!(
+        {"destination": "/not-makeable", "type": "bind", "source": shared, "options": ["rbind"]}
+    ));
+    let err = assert_one_line_error(&b.run());
+    assert!(err.contains("mounts[") && err.contains("not-makeable") && !err.contains("EPIPE"), "{err}");
+    b.assert_clean();
 }

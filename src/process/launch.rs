@@ -97,9 +97,9 @@ fn supervise(
     // Go comes first, and init spends that wait on its own setup.
     let self_join = !plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER);
     if self_join {
-        chan.send(&ToInit::JoinCgroups(rest.clone()))?;
+        send(chan, &ToInit::JoinCgroups(rest.clone()), l)?;
     }
-    chan.send(&ToInit::Go)?;
+    send(chan, &ToInit::Go, l)?;
     if !self_join {
         crate::cgroups::join(&rest, pid)?;
     }
@@ -107,7 +107,7 @@ fn supervise(
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
     if !self_join {
-        chan.send(&ToInit::Joined)?;
+        send(chan, &ToInit::Joined, l)?;
     }
     loop {
         match chan.recv::<ToParent>()? {
@@ -159,6 +159,18 @@ fn kill(l: &Launched) {
     }
     // Reaps it when it is our child; a grandchild is reaped by its new parent.
     let _ = waitpid(Pid::from_raw(l.pid), None);
+}
+
+/// A send to init; when init has already failed and gone (EPIPE), its own
+/// error, still queued on the channel, is the one reported.
+fn send(chan: &Channel, msg: &ToInit, l: &Launched) -> Result<()> {
+    chan.send(msg).map_err(|e| match chan.recv::<ToParent>() {
+        Ok(Some(ToParent::Error { msg, exit })) => {
+            reap(l.pid);
+            ExitError::new(exit, msg).into()
+        }
+        _ => e,
+    })
 }
 
 pub fn reap(pid: i32) -> String {

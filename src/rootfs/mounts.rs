@@ -105,12 +105,19 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     let o = &m.options;
     if let Some(userns) = &m.idmap_userns {
         let src = m.source.as_deref().context("bind mount without source")?;
-        idmapped_bind(src, &target, userns, o).map_err(|e| anyhow!("idmapped bind {}: {e}", src.display()))?;
+        idmapped_bind(src, m.source_fd.as_ref(), &target, userns, o)
+            .map_err(|e| anyhow!("idmapped bind {}: {e}", src.display()))?;
     } else if o.is_bind() {
         let src = m.source.as_deref().context("bind mount without source")?;
-        let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
-        mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>)
-            .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+        if let Some(tree) = &m.source_fd {
+            // The copy the parent made for us (user namespace).
+            sys::move_mount(tree.as_raw_fd(), target.as_raw_fd())
+                .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+        } else {
+            let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
+            mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>)
+                .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+        }
         let top = root.open_strict(&resolved, libc::O_PATH)?;
         if !(o.flags - NOT_REMOUNT).is_empty() {
             remount_bind(&top, o.flags - NOT_REMOUNT)?;
@@ -135,9 +142,24 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
 /// An idmapped bind: a detached copy of the source gets the idmap (and the
 /// flags as mount attributes) before it is attached, so it is never visible
 /// without them.
-fn idmapped_bind(src: &Path, target: &OwnedFd, userns: &OwnedFd, o: &MountOptions) -> std::io::Result<()> {
+fn idmapped_bind(
+    src: &Path,
+    src_fd: Option<&OwnedFd>,
+    target: &OwnedFd,
+    userns: &OwnedFd,
+    o: &MountOptions,
+) -> std::io::Result<()> {
     let recursive = o.idmap == Some(true);
-    let tree = sys::open_tree_clone_at(libc::AT_FDCWD, src, recursive || o.flags.contains(MsFlags::MS_REC))?;
+    let rec = recursive || o.flags.contains(MsFlags::MS_REC);
+    // The parent's detached copy is ours to give the idmap to.
+    let own;
+    let tree = match src_fd {
+        Some(fd) => fd,
+        None => {
+            own = sys::open_tree_clone_at(libc::AT_FDCWD, src, rec)?;
+            &own
+        }
+    };
     let mut attrs = sys::MOUNT_ATTR_IDMAP;
     for (flag, attr) in [
         (MsFlags::MS_RDONLY, sys::MOUNT_ATTR_RDONLY),

@@ -77,6 +77,9 @@ pub struct MountPlan {
     pub destination: PathBuf,
     pub typ: String,
     pub source: Option<PathBuf>,
+    /// The source as a detached mount the parent made, when the container
+    /// has a user namespace: attached by fd, never looked up by path.
+    pub source_fd: Option<OwnedFd>,
     pub options: MountOptions,
     /// For an idmapped mount: a user namespace holding the mount's maps.
     pub idmap_userns: Option<OwnedFd>,
@@ -90,7 +93,8 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     let process = spec.process().clone().context("process: missing")?;
     let linux = spec.linux().clone().unwrap_or_default();
     let ns = namespaces(&spec)?;
-    let mounts = mounts(&spec, &bundle)?;
+    let in_userns = ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User);
+    let mounts = mounts(&spec, &bundle, in_userns)?;
     let rlimits = rlimits(&process)?;
     let personality = personality(&linux)?;
     let seccomp = match linux.seccomp() {
@@ -294,7 +298,11 @@ pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
-fn mounts(spec: &Spec, bundle: &Path) -> Result<Vec<MountPlan>> {
+/// In a user namespace, bind sources are taken here, by the host's root, as
+/// detached copies (open_tree) that init attaches with move_mount: the
+/// container's mapped root may have no way to reach them by path (runc too
+/// opens them on the host side).
+fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>> {
     let mut out = Vec::new();
     for (i, m) in spec.mounts().as_deref().unwrap_or_default().iter().enumerate() {
         let destination = relative_destination(m.destination()).map_err(|e| anyhow!("mounts[{i}].destination: {e}"))?;
@@ -335,7 +343,18 @@ fn mounts(spec: &Spec, bundle: &Path) -> Result<Vec<MountPlan>> {
         if typ == "bind" {
             options.flags |= nix::mount::MsFlags::MS_BIND;
         }
-        out.push(MountPlan { index: i, destination, typ, source, options, idmap_userns });
+        let source_fd = match (&source, is_bind && in_userns) {
+            (Some(src), true) => Some(
+                crate::sys::open_tree_clone_at(
+                    libc::AT_FDCWD,
+                    src,
+                    options.flags.contains(nix::mount::MsFlags::MS_REC),
+                )
+                .map_err(|e| anyhow!("mounts[{i}].source: {}: {e}", src.display()))?,
+            ),
+            _ => None,
+        };
+        out.push(MountPlan { index: i, destination, typ, source, source_fd, options, idmap_userns });
     }
     Ok(out)
 }
