@@ -13,8 +13,13 @@ fn main() {
         }
         Err(e) => usage_error(&args, &e),
     };
-    let (true, Some(command)) = (!cli.global.version, cli.command) else {
+    if cli.global.version {
         print_version();
+        return;
+    }
+    let Some(command) = cli.command else {
+        // Bare `berth`, as bare runc: the usage.
+        print!("{}", cli::usage());
         return;
     };
     // Before anything opens an fd of ours that could sit at 3..3+N.

@@ -19,6 +19,14 @@ fn version_prints_three_lines() {
 }
 
 #[test]
+fn bare_berth_prints_the_usage() {
+    let out = berth(&[]);
+    assert_ok(&out, "berth");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Usage: berth") && text.contains("exec"), "{text}");
+}
+
+#[test]
 fn global_flags_take_both_forms_and_any_position() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("r");

@@ -455,6 +455,11 @@ pub enum Parsed {
 }
 
 /// Reads the arguments after the program name.
+/// The whole program's help: what `--help` and a bare `berth` print.
+pub fn usage() -> String {
+    options::help("berth", ABOUT, &GLOBALS, &VERBS, None)
+}
+
 pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
     if args.first().is_some_and(|a| a == "help") {
         let verb = args.get(1).and_then(|n| VERBS.iter().find(|v| n == v.name));
