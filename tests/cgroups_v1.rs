@@ -185,10 +185,20 @@ fn bad_resource_values_are_one_line_errors_and_leave_nothing() {
         (json!({"devices": [{"allow": true, "type": "c", "access": "x"}]}), "linux.resources.devices[0]"),
         (json!({"network": {"classID": 1048577}}), "linux.resources.network.classID"),
         (json!({"unified": {"no.such.file": "1"}}), "linux.resources.unified"),
+        (json!({"memory": {"limit": 1048576, "swap": -3}}), "linux.resources.memory.swap"),
+        (json!({"memory": {"reservation": -7}}), "linux.resources.memory.reservation"),
+        (json!({"memory": {"swappiness": 101}}), "linux.resources.memory.swappiness"),
+        (json!({"cpu": {"period": 0}}), "linux.resources.cpu.period"),
+        (json!({"cpu": {"cpus": "0-zz"}}), "linux.resources.cpu.cpus"),
+        (json!({"blockIO": {"weight": 5}}), "linux.resources.blockIO.weight"),
+        (json!({"hugepageLimits": [{"pageSize": "3MB", "limit": 1}]}), "linux.resources.hugepageLimits"),
+        (json!({"rdma": {"mlx4_0": {"hcaHandles": 1}}}), "linux.resources.rdma"),
     ] {
         let b = with_resources("res-bad", resources.clone());
         let err = assert_one_line_error(&b.run());
         assert!(err.contains(field), "{resources}: {err}");
+        // Refused before any side effect: not even --root was made.
+        assert!(!b.root.exists(), "{resources}: refused only after the state dir existed");
         b.assert_clean();
     }
 }

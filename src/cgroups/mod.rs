@@ -356,6 +356,20 @@ pub fn apply(layout: &Layout, placement: &Placement, r: Option<&oci_spec::runtim
     limits.execute()
 }
 
+/// Everything `apply` would write, worked out for the directories `create`
+/// is about to make, so a value that cannot work is refused before any side
+/// effect (state dir, cgroup, process). Files are checked where the
+/// directory already exists; the rest is checked again when applied.
+pub fn check(layout: &Layout, rel: &Path, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
+    let placement =
+        Placement { dirs: layout.hierarchies.iter().map(|h| h.mount_point.join(rel)).collect(), created: vec![] };
+    let cg = Bound::new(layout, &placement);
+    let r = r.cloned().unwrap_or_default();
+    plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
+    plan_resources(&cg, &r, &r)?;
+    Ok(())
+}
+
 /// `update`: device rules only when the update gives some; then each
 /// controller the update touches, written with the merged values (v2's
 /// cpu.max and memory.swap.max need the half that did not change too).
@@ -437,6 +451,10 @@ fn controller_step(
 /// A v1 file exists from the moment its cgroup does: one that is missing is
 /// a knob this kernel lacks (swap accounting off, no cfs burst, ...).
 fn check_v1_files(dir: &Path, writes: &[resources::Write]) -> Result<()> {
+    if !dir.is_dir() {
+        // Not made yet (`check`): its files are looked at when it is.
+        return Ok(());
+    }
     match writes.iter().find(|w| !dir.join(&w.file).exists()) {
         Some(w) => bail!("{}: this host has no {}", w.field, dir.join(&w.file).display()),
         None => Ok(()),
@@ -464,7 +482,11 @@ fn order_v1_memory(dir: &Path, writes: &mut Vec<resources::Write>) {
 /// `linux.resources.unified`: a v2 file named as is; it must exist here.
 fn unified_step(cg: &Bound, key: &str, value: &str) -> Result<Step> {
     let Some((h, dir)) = cg.v2() else { bail!("linux.resources.unified: this host has no cgroup v2 hierarchy") };
-    if key.contains('/') || !dir.join(key).exists() {
+    // Before the directory exists (`check`), the file's controller must be
+    // one this host's cgroup2 has; once it exists, the file itself.
+    let known_prefix = key.split_once('.').is_some_and(|(c, _)| c == "cgroup" || v2_has(&h.mount_point, c));
+    let exists = if dir.is_dir() { dir.join(key).exists() } else { known_prefix };
+    if key.contains('/') || !exists {
         bail!("linux.resources.unified: {key:?} is not a cgroup v2 file here");
     }
     let enable = key

@@ -298,14 +298,26 @@ fn cpu(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     Ok(out)
 }
 
+/// The kernel's list format ("0-3,7", strides "0-7:2"): checked here so a
+/// typo is refused before anything is made; the kernel still decides which
+/// CPUs and nodes exist.
+fn list_syntax(s: &str, field: &str) -> Result<()> {
+    if !s.trim().bytes().all(|b| b.is_ascii_digit() || b",-:/".contains(&b)) || s.trim().is_empty() {
+        bail!("{field}: {s:?} is not a list such as \"0-3,7\"");
+    }
+    Ok(())
+}
+
 fn cpuset(r: &LinuxResources) -> Result<Vec<Write>> {
     let Some(cpu) = r.cpu() else { return Ok(vec![]) };
     let mut out = Vec::new();
     // mems before cpus does not matter to the kernel; both need to be non-empty to join.
     if let Some(cpus) = cpu.cpus().as_ref().filter(|s| !s.is_empty()) {
+        list_syntax(cpus, "linux.resources.cpu.cpus")?;
         out.push(w("cpuset", "cpuset.cpus", cpus, "linux.resources.cpu.cpus"));
     }
     if let Some(mems) = cpu.mems().as_ref().filter(|s| !s.is_empty()) {
+        list_syntax(mems, "linux.resources.cpu.mems")?;
         out.push(w("cpuset", "cpuset.mems", mems, "linux.resources.cpu.mems"));
     }
     Ok(out)
@@ -442,12 +454,29 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     Ok(out)
 }
 
+/// Whether the kernel offers huge pages of `size` ("2MB", "1GB", "64KB"):
+/// the hugetlb files exist for exactly those. Unknown when the kernel does
+/// not say (no /sys/kernel/mm/hugepages); then the cgroup files decide.
+fn host_has_huge_pages(size: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir("/sys/kernel/mm/hugepages") else { return true };
+    let kb = size
+        .strip_suffix("KB")
+        .and_then(|n| n.parse::<u64>().ok())
+        .or_else(|| size.strip_suffix("MB").and_then(|n| n.parse::<u64>().ok()).map(|n| n * 1024))
+        .or_else(|| size.strip_suffix("GB").and_then(|n| n.parse::<u64>().ok()).map(|n| n * 1024 * 1024));
+    let Some(kb) = kb else { return false };
+    entries.flatten().any(|e| e.file_name() == std::ffi::OsStr::new(&format!("hugepages-{kb}kB")))
+}
+
 fn hugetlb(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     let mut out = Vec::new();
     for (i, h) in r.hugepage_limits().iter().flatten().enumerate() {
         let size = h.page_size();
         if size.is_empty() || !size.chars().all(|c| c.is_ascii_alphanumeric()) {
             bail!("linux.resources.hugepageLimits[{i}].pageSize: {size:?} is not a page size like 2MB");
+        }
+        if !host_has_huge_pages(size) {
+            bail!("linux.resources.hugepageLimits[{i}].pageSize: this host has no {size} huge pages");
         }
         let file = match v {
             Version::V1 => format!("hugetlb.{size}.limit_in_bytes"),

@@ -111,6 +111,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
     cgroups::existing::check(&layout, &cgroup_rel)?;
+    cgroups::check(&layout, &cgroup_rel, plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref()))?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
     let mut plan = plan;
     if held_terminal.is_some() {
