@@ -44,22 +44,17 @@ pub struct Layout {
 /// /sys/fs/cgroup/unified), so only the last mount at each point counts.
 pub fn parse_layout(mountinfo: &str) -> Layout {
     let mut hierarchies: Vec<Hierarchy> = Vec::new();
-    for line in mountinfo.lines() {
-        let Some((left, right)) = line.split_once(" - ") else { continue };
-        let l: Vec<&str> = left.split(' ').collect();
-        let r: Vec<&str> = right.split(' ').collect();
-        if l.len() < 5 || r.len() < 3 {
-            continue;
-        }
-        let mount_point = PathBuf::from(unescape(l[4]));
+    for m in crate::sys::mountinfo::parse(mountinfo) {
+        let mount_point = m.mount_point;
         hierarchies.retain(|h| h.mount_point != mount_point);
-        if l[3] != "/" {
+        if m.root != "/" {
             continue;
         }
-        match r[0] {
+        match m.fstype.as_str() {
             "cgroup2" => hierarchies.push(Hierarchy { mount_point, v2: true, controllers: vec![] }),
             "cgroup" => {
-                let controllers = r[2]
+                let controllers = m
+                    .super_options
                     .split(',')
                     .filter(|o| {
                         !matches!(*o, "rw" | "ro" | "clone_children" | "xattr" | "noprefix")
@@ -94,10 +89,6 @@ mod layout_tests {
         assert_eq!(l.hierarchies.len(), 1, "{l:?}");
         assert!(matches!(l.kind, super::Kind::Legacy));
     }
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
 }
 
 pub fn detect() -> Result<Layout> {

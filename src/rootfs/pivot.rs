@@ -1,5 +1,6 @@
 //! Making the rootfs the container's `/`.
 
+use crate::sys::mountinfo;
 use anyhow::{anyhow, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::unistd::{chdir, chroot, fchdir, pivot_root};
@@ -28,24 +29,22 @@ pub fn prepare(rootfs: &Path, propagation: Option<MsFlags>) -> Result<()> {
 /// A non-recursive propagation on `/` can leave the mount holding the rootfs
 /// shared; then our mounts would show up on the host (and pivot_root fails).
 fn make_parent_mount_private(rootfs: &Path) -> Result<()> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read mountinfo: {e}"))?;
-    let Some((point, shared)) = parent_mount(&info, rootfs) else { return Ok(()) };
-    if shared {
-        mount(None::<&str>, Path::new(&point), None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
-            .map_err(|e| anyhow!("make {point} private: {e}"))?;
+    let info = mountinfo::read().map_err(|e| anyhow!("read mountinfo: {e}"))?;
+    let Some(parent) = parent_mount(&info, rootfs) else { return Ok(()) };
+    if parent.shared() {
+        mount(None::<&str>, &parent.mount_point, None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
+            .map_err(|e| anyhow!("make {} private: {e}", parent.mount_point.display()))?;
     }
     Ok(())
 }
 
-/// The mount point under which `path` lives, and whether it is shared.
-fn parent_mount(mountinfo: &str, path: &Path) -> Option<(String, bool)> {
-    let mut best: Option<(String, bool)> = None;
-    for line in mountinfo.lines() {
-        let (left, _) = line.split_once(" - ")?;
-        let fields: Vec<&str> = left.split(' ').collect();
-        let point = fields.get(4)?.replace("\\040", " ");
-        if path.starts_with(&point) && best.as_ref().is_none_or(|(b, _)| point.len() >= b.len()) {
-            best = Some((point, fields[6..].iter().any(|f| f.starts_with("shared:"))));
+/// The mount under which `path` lives (the deepest, the latest at a point).
+fn parent_mount<'a>(mounts: &'a [mountinfo::Mount], path: &Path) -> Option<&'a mountinfo::Mount> {
+    let mut best: Option<&mountinfo::Mount> = None;
+    for m in mounts {
+        let depth = m.mount_point.as_os_str().len();
+        if path.starts_with(&m.mount_point) && best.is_none_or(|b| depth >= b.mount_point.as_os_str().len()) {
+            best = Some(m);
         }
     }
     best
@@ -95,7 +94,7 @@ pub fn move_root(rootfs: &Path) -> Result<()> {
 }
 
 fn drop_full_proc_and_sys_outside(rootfs: &Path) -> Result<()> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read mountinfo: {e}"))?;
+    let info = mountinfo::read().map_err(|e| anyhow!("read mountinfo: {e}"))?;
     let mut points = full_proc_and_sys(&info, rootfs);
     // Deepest first, so a mount is never detached before one inside it.
     points.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
@@ -115,19 +114,11 @@ fn drop_full_proc_and_sys_outside(rootfs: &Path) -> Result<()> {
 }
 
 /// Mount points of whole (root "/") proc and sysfs mounts outside `rootfs`.
-fn full_proc_and_sys(mountinfo: &str, rootfs: &Path) -> Vec<std::path::PathBuf> {
-    let unescape =
-        |s: &str| s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
-    mountinfo
-        .lines()
-        .filter_map(|line| {
-            let (left, right) = line.split_once(" - ")?;
-            let fields: Vec<&str> = left.split(' ').collect();
-            let fstype = right.split(' ').next()?;
-            let point = std::path::PathBuf::from(unescape(fields.get(4)?));
-            let whole = *fields.get(3)? == "/";
-            (whole && (fstype == "proc" || fstype == "sysfs") && !point.starts_with(rootfs)).then_some(point)
-        })
+fn full_proc_and_sys(mounts: &[mountinfo::Mount], rootfs: &Path) -> Vec<std::path::PathBuf> {
+    mounts
+        .iter()
+        .filter(|m| m.root == "/" && (m.fstype == "proc" || m.fstype == "sysfs") && !m.mount_point.starts_with(rootfs))
+        .map(|m| m.mount_point.clone())
         .collect()
 }
 
@@ -148,15 +139,19 @@ mod tests {
                     4 1 0:7 /sys /mnt/part rw - proc proc rw\n\
                     5 1 0:8 / /b/rootfs/proc rw - proc proc rw\n\
                     6 1 0:9 / /my\\040proc rw - proc proc rw\n";
-        let got = super::full_proc_and_sys(info, std::path::Path::new("/b/rootfs"));
+        let got = super::full_proc_and_sys(&crate::sys::mountinfo::parse(info), std::path::Path::new("/b/rootfs"));
         assert_eq!(got, ["/proc", "/sys", "/my proc"].map(std::path::PathBuf::from));
     }
 
     #[test]
     fn finds_the_deepest_parent_mount() {
-        let info = "1 0 8:1 / / rw shared:1 - ext4 /dev/sda rw\n2 1 0:5 / /tmp rw shared:2 - tmpfs tmpfs rw\n3 1 0:6 / /tmpx rw - tmpfs tmpfs rw\n";
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmp/b/rootfs")), Some(("/tmp".into(), true)));
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/srv/rootfs")), Some(("/".into(), true)));
-        assert_eq!(super::parent_mount(info, std::path::Path::new("/tmpx/r")), Some(("/tmpx".into(), false)));
+        let info = crate::sys::mountinfo::parse(
+            "1 0 8:1 / / rw shared:1 - ext4 /dev/sda rw\n2 1 0:5 / /tmp rw shared:2 - tmpfs tmpfs rw\n3 1 0:6 / /tmpx rw - tmpfs tmpfs rw\n",
+        );
+        let at =
+            |p: &str| super::parent_mount(&info, std::path::Path::new(p)).map(|m| (m.mount_point.clone(), m.shared()));
+        assert_eq!(at("/tmp/b/rootfs"), Some(("/tmp".into(), true)));
+        assert_eq!(at("/srv/rootfs"), Some(("/".into(), true)));
+        assert_eq!(at("/tmpx/r"), Some(("/tmpx".into(), false)));
     }
 }

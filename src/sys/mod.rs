@@ -1,6 +1,7 @@
 //! The syscall seam: every raw syscall berth makes that `nix` does not wrap
 //! lives here, each `unsafe` with the argument for why it is sound.
 
+pub mod mountinfo;
 pub mod procfs;
 
 use anyhow::{Context, Result};
