@@ -89,14 +89,5 @@ fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Resu
 }
 
 pub fn flag_of(t: LinuxNamespaceType) -> i32 {
-    match t {
-        LinuxNamespaceType::Time => libc::CLONE_NEWTIME,
-        LinuxNamespaceType::Mount => libc::CLONE_NEWNS,
-        LinuxNamespaceType::Cgroup => libc::CLONE_NEWCGROUP,
-        LinuxNamespaceType::Uts => libc::CLONE_NEWUTS,
-        LinuxNamespaceType::Ipc => libc::CLONE_NEWIPC,
-        LinuxNamespaceType::User => libc::CLONE_NEWUSER,
-        LinuxNamespaceType::Pid => libc::CLONE_NEWPID,
-        LinuxNamespaceType::Network => libc::CLONE_NEWNET,
-    }
+    crate::spec::ns_kind::of(t).clone_flag
 }

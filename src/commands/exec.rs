@@ -213,15 +213,6 @@ fn plan(
 
 /// Init's namespaces that differ from ours: those are the container's own.
 fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
-    let kinds = [
-        ("user", CloneFlags::CLONE_NEWUSER),
-        ("mnt", CloneFlags::CLONE_NEWNS),
-        ("net", CloneFlags::CLONE_NEWNET),
-        ("ipc", CloneFlags::CLONE_NEWIPC),
-        ("uts", CloneFlags::CLONE_NEWUTS),
-        ("cgroup", CloneFlags::CLONE_NEWCGROUP),
-        ("time", CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)),
-    ];
     let differs = |name: &str| -> Result<bool> {
         let ours = match std::fs::metadata(format!("/proc/self/ns/{name}")) {
             Ok(m) => m,
@@ -234,9 +225,10 @@ fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
         Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
     };
     let mut flags = CloneFlags::empty();
-    for (name, flag) in kinds {
-        if differs(name)? {
-            flags |= flag;
+    // The pid namespace is joined by the parent, apart from the others.
+    for k in spec::ns_kind::ALL.iter().filter(|k| k.proc_name != "pid") {
+        if differs(k.proc_name)? {
+            flags |= CloneFlags::from_bits_retain(k.clone_flag);
         }
     }
     Ok((differs("pid")?, flags))

@@ -4,6 +4,7 @@ pub mod default;
 pub mod exec_process;
 pub mod json_path;
 pub mod load;
+pub mod ns_kind;
 pub mod plan;
 pub mod validate;
 pub mod wire;

@@ -183,14 +183,9 @@ pub fn seccomp_agent(
 
 fn clone_flag(t: LinuxNamespaceType) -> CloneFlags {
     match t {
-        LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
-        LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
-        LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
-        LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
-        LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
-        LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
-        LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
-        LinuxNamespaceType::Time => CloneFlags::empty(), // handled by the child, see init
+        // Made by the child, see init.
+        LinuxNamespaceType::Time => CloneFlags::empty(),
+        t => CloneFlags::from_bits_retain(super::ns_kind::of(t).clone_flag),
     }
 }
 

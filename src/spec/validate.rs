@@ -245,16 +245,7 @@ fn sysctl_allowed(key: &str, netns: bool, ipcns: bool, utsns: bool) -> std::resu
 }
 
 pub fn ns_name(t: LinuxNamespaceType) -> &'static str {
-    match t {
-        LinuxNamespaceType::Mount => "mount",
-        LinuxNamespaceType::Cgroup => "cgroup",
-        LinuxNamespaceType::Uts => "uts",
-        LinuxNamespaceType::Ipc => "ipc",
-        LinuxNamespaceType::User => "user",
-        LinuxNamespaceType::Pid => "pid",
-        LinuxNamespaceType::Network => "network",
-        LinuxNamespaceType::Time => "time",
-    }
+    super::ns_kind::of(t).spec_name
 }
 
 /// Container ids become directory names: allow only what cannot traverse.
