@@ -5,10 +5,9 @@ use crate::cli::{CreateArgs, GlobalOpts};
 use crate::process::launch::{self, Context, Launched};
 use crate::process::protect;
 use crate::spec::{self, CreateOptions};
-use crate::state::{ContainerDir, State, Status, START_SOCKET};
+use crate::state::{ContainerDir, State, Status};
 use anyhow::{anyhow, bail, Result};
-use nix::sys::socket::{bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 
 pub fn run(g: &GlobalOpts, a: &CreateArgs) -> Result<i32> {
@@ -160,7 +159,7 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
     cgroups::apply(&p.layout, &state.cgroups, resources)?;
     let ctx = Context {
         lock_fd: dir.lock_fd(),
-        start_listener: start_listener(dir)?,
+        start_listener: crate::state::start_barrier::listen(dir)?,
         console: p.console.as_ref().map(|c| c.try_clone()).transpose()?,
         seccomp_agent: spec::plan::seccomp_agent(
             p.plan.seccomp.as_ref(),
@@ -197,20 +196,6 @@ fn undo(plan: &spec::LaunchPlan, dir: ContainerDir, state: &State) {
     let doc = state.hook_json(Status::Stopped).to_string();
     crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc);
     let _ = dir.remove();
-}
-
-/// The start barrier: a listening socket in the container's state directory,
-/// bound through the directory fd so the path length never matters.
-fn start_listener(dir: &ContainerDir) -> Result<OwnedFd> {
-    let sock = socket(AddressFamily::Unix, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-    let addr = UnixAddr::new(&socket_path(dir))?;
-    bind(sock.as_raw_fd(), &addr).map_err(|e| anyhow!("bind start socket: {e}"))?;
-    listen(&sock, Backlog::new(1)?).map_err(|e| anyhow!("listen on start socket: {e}"))?;
-    Ok(sock)
-}
-
-pub fn socket_path(dir: &ContainerDir) -> std::path::PathBuf {
-    Path::new(&format!("/proc/self/fd/{}", dir.lock_fd())).join(START_SOCKET)
 }
 
 /// Where init sends the pty master: the caller's console socket, or a

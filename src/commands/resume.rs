@@ -2,7 +2,7 @@
 
 use crate::cgroups::{self, freezer::Freezer};
 use crate::cli::{GlobalOpts, IdArg};
-use crate::state::{ContainerDir, Status, START_SOCKET};
+use crate::state::{start_barrier, ContainerDir, Status};
 use anyhow::{bail, Result};
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
@@ -14,7 +14,7 @@ pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     Freezer::of(&cgroups::bind(&state.cgroups)?)?.thaw()?;
     // A container paused before `start` still has its start socket: it goes
     // back to waiting for `start`.
-    state.status = if dir.path.join(START_SOCKET).exists() { Status::Created } else { Status::Running };
+    state.status = if start_barrier::pending(&dir) { Status::Created } else { Status::Running };
     dir.save(&state)?;
     Ok(0)
 }

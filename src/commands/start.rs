@@ -2,8 +2,7 @@
 
 use crate::cli::{GlobalOpts, IdArg};
 use crate::state::{ContainerDir, Status};
-use anyhow::{anyhow, bail, Result};
-use std::io::{Read, Write};
+use anyhow::{bail, Result};
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     let dir = ContainerDir::open(&g.root, &a.id)?;
@@ -39,17 +38,7 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<Started> {
         s => bail!("container {id:?}: cannot start an already {} container", s.as_str()),
     }
     let notify = crate::notify::listen(&dir.path)?;
-    let path = super::create::socket_path(dir);
-    let mut conn = std::os::unix::net::UnixStream::connect(&path)
-        .map_err(|e| anyhow!("container {id:?}: container not running (start socket: {e})"))?;
-    conn.write_all(b"s").map_err(|e| anyhow!("container {id:?}: signal start: {e}"))?;
-    // init closes the connection by exec'ing (CLOEXEC); anything written is why exec failed.
-    let mut why = String::new();
-    let _ = conn.read_to_string(&mut why);
-    if !why.is_empty() {
-        bail!("container {id:?}: {why}");
-    }
-    let _ = std::fs::remove_file(dir.path.join(crate::state::START_SOCKET));
+    crate::state::start_barrier::release(dir, id)?;
     state.status = Status::Running;
     dir.save(&state)?;
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststart().clone()) {

@@ -42,11 +42,11 @@ use crate::rootfs::{
 };
 use crate::security::process_attrs;
 use crate::spec::LaunchPlan;
+use crate::state::Status;
 use crate::sys::procfs::ProcFs;
 use anyhow::{anyhow, bail, Result};
 use std::ffi::CString;
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 
 pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
@@ -197,7 +197,7 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
         wait_for(chan, "hooks")?;
     }
     if has_hooks(h.create_container()) {
-        let state = state_doc(ctx, "created", std::process::id() as i32).to_string();
+        let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: None };
         crate::hooks::run_all_with(
             "createContainer",
@@ -267,30 +267,12 @@ fn set_names(plan: &LaunchPlan) -> Result<()> {
 /// Blocks until `start` connects, then runs startContainer hooks and execs.
 /// Errors go to the `start` connection, since `create` is gone by now.
 fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Error {
-    let conn = loop {
-        // SAFETY: accept4 on our listening socket; null address pointers are allowed.
-        let fd = unsafe {
-            libc::accept4(
-                ctx.start_listener.as_raw_fd(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                libc::SOCK_CLOEXEC,
-            )
-        };
-        if fd >= 0 {
-            // SAFETY: a fresh fd from the kernel.
-            break unsafe { OwnedFd::from_raw_fd(fd) };
-        }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return anyhow!("accept on start socket: {e}");
-        }
+    let conn = match crate::state::start_barrier::wait(&ctx.start_listener) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
-    let mut conn = std::fs::File::from(conn);
-    let mut byte = [0u8; 1];
-    let _ = conn.read(&mut byte);
     let err = exec(plan, ctx, ready).unwrap_err();
-    let _ = conn.write_all(format!("{err:#}").as_bytes());
+    crate::state::start_barrier::report(conn, &err);
     let code = crate::error::exit_code(&err, 1);
     // SAFETY: exec failed; leave without destructors.
     unsafe { libc::_exit(code) }
@@ -299,7 +281,7 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Err
 fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert::Infallible> {
     let hooks = plan.hooks.start_container().clone().unwrap_or_default();
     if !hooks.is_empty() {
-        let state = state_doc(ctx, "created", std::process::id() as i32).to_string();
+        let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         // Each hook finishes the handoff as the container's program would.
         let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
             handoff::finish_with(&plan.handoff, path, args, env, &mut kernel(plan, ctx, &ready.agent_msg))
@@ -325,9 +307,9 @@ pub fn host_pid() -> i32 {
 
 /// The container's state document as init reports it: the parent's, with
 /// this phase's status and the pid the reader should see.
-fn state_doc(ctx: &Context, status: &str, pid: i32) -> serde_json::Value {
+fn state_doc(ctx: &Context, status: Status, pid: i32) -> serde_json::Value {
     let mut doc = ctx.hook_state.clone();
-    doc["status"] = status.into();
+    doc["status"] = status.as_str().into();
     doc["pid"] = pid.into();
     doc
 }
@@ -344,7 +326,7 @@ fn seccomp_agent_msg(plan: &LaunchPlan, ctx: &Context, pid: i32) -> Vec<u8> {
         "fds": ["seccompFd"],
         "pid": pid,
         "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
-        "state": state_doc(ctx, "created", pid),
+        "state": state_doc(ctx, Status::Created, pid),
     });
     msg.to_string().into_bytes()
 }

@@ -125,7 +125,7 @@ fn supervise(
             Some(ToParent::RunHooks) => {
                 let mut state = ctx.hook_state.clone();
                 state["pid"] = l.pid.into();
-                state["status"] = "created".into();
+                state["status"] = crate::state::Status::Created.as_str().into();
                 let state = state.to_string();
                 crate::hooks::run_all("prestart", plan.hooks.prestart().as_deref().unwrap_or_default(), &state)?;
                 crate::hooks::run_all(

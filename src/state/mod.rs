@@ -3,6 +3,8 @@
 //! start socket. Commands that change a container hold an flock on its
 //! directory, so two of them on one id run one after the other.
 
+pub mod start_barrier;
+
 use crate::cgroups::Placement;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::{Hooks, LinuxResources};
@@ -16,7 +18,6 @@ use std::path::{Path, PathBuf};
 
 pub const STATE_FILE: &str = "state.json";
 /// The create->start barrier: init accepts one connection on it, then execs.
-pub const START_SOCKET: &str = "start.sock";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
