@@ -4,7 +4,6 @@
 //! one JSON object. So every error reaches the log exactly once, from `main`.
 //! No threads and no global logger crate: one static, set before any work.
 
-use crate::cli::LogFormat;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -40,6 +39,13 @@ struct Logger {
 static LOGGER: OnceLock<Logger> = OnceLock::new();
 
 /// Opens the log file (O_APPEND|O_CLOEXEC, so it never leaks into a container).
+/// How log lines are written: logrus's text form, or one JSON object each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 pub fn init(path: Option<&Path>, format: LogFormat, debug: bool) -> anyhow::Result<()> {
     let file = match path {
         Some(p) => Some(

@@ -3,7 +3,6 @@
 //! the clone could not create, time offsets, then a fork for a new pid
 //! namespace when the clone did not make one.
 
-use crate::process::sync::{Channel, ToInit, ToParent};
 use crate::spec::plan::NamespacePlan;
 use crate::spec::validate::ns_name;
 use anyhow::{anyhow, bail, Result};
@@ -12,9 +11,18 @@ use nix::unistd::{fork, ForkResult};
 use oci_spec::runtime::{LinuxNamespaceType, LinuxTimeOffset};
 use std::collections::HashMap;
 
+/// What entering needs from the parent, over whatever channel init has.
+pub trait Parent {
+    /// Asks the parent to write the id maps of the user namespace just
+    /// unshared, and waits until it has.
+    fn map_user_ns(&self) -> Result<()>;
+    /// Tells the parent the pid of the init forked into a new pid namespace.
+    fn forked(&self, pid: i32);
+}
+
 pub fn enter(
     ns: &NamespacePlan,
-    chan: &Channel,
+    parent: &dyn Parent,
     time_offsets: Option<&HashMap<String, LinuxTimeOffset>>,
 ) -> Result<()> {
     for (typ, fd) in &ns.joins {
@@ -22,11 +30,7 @@ pub fn enter(
     }
     if ns.unshare_user {
         unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| anyhow!("unshare user namespace: {e}"))?;
-        chan.send(&ToParent::MapUserNs)?;
-        match chan.recv_to_init()? {
-            Some(ToInit::Go) => {}
-            other => bail!("waiting for id maps: unexpected {other:?}"),
-        }
+        parent.map_user_ns()?;
     }
     if ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User) {
         become_root_in_userns()?;
@@ -45,7 +49,7 @@ pub fn enter(
         match unsafe { fork() }.map_err(|e| anyhow!("fork into the new pid namespace: {e}"))? {
             ForkResult::Child => {}
             ForkResult::Parent { child } => {
-                let _ = chan.send(&ToParent::Grandchild(child.as_raw()));
+                parent.forked(child.as_raw());
                 // SAFETY: _exit skips destructors that belong to the process we forked from.
                 unsafe { libc::_exit(0) }
             }

@@ -151,7 +151,7 @@ fn ambient_syscall() -> Option<u64> {
 /// The "caps" object of the report. `status` is /proc/self/status if it
 /// could be read; each set is null only if both sources fail.
 pub fn collect(status: Option<&str>) -> Value {
-    let from_status = |key: &str| status.and_then(|s| crate::report::status_field(s, key)).and_then(parse_hex_mask);
+    let from_status = |key: &str| status.and_then(|s| crate::sys::status_field(s, key)).and_then(parse_hex_mask);
     let (eff, prm, inh) = match capget_sets() {
         Some((e, p, i)) => (Some(e), Some(p), Some(i)),
         None => (from_status("CapEff"), from_status("CapPrm"), from_status("CapInh")),

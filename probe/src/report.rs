@@ -12,14 +12,6 @@ use crate::caps;
 use crate::mountinfo;
 use crate::sys::{c_chars_to_string, errno, read_lossy, readlink};
 
-/// Value of a `Key:\tvalue` line in /proc/self/status.
-pub fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
-    status.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        (k == key).then(|| v.trim())
-    })
-}
-
 /// Real, effective, saved and filesystem ids. getres[ug]id has no fs id;
 /// setfs[ug]id(-1) is the documented way to read it without /proc: -1 is
 /// never a valid id, so nothing changes and the previous value is returned.
@@ -257,17 +249,4 @@ pub fn run() -> Value {
     m.insert("cgroup".into(), json!(read_lossy("/proc/self/cgroup").ok()));
     m.insert("sig_blocked".into(), blocked_signals());
     Value::Object(m)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_status_fields() {
-        let s = "Name:\tprobe\nUid:\t0\t1\t2\t3\nCapEff:\t00000000a80425fb\n";
-        assert_eq!(status_field(s, "CapEff"), Some("00000000a80425fb"));
-        assert_eq!(status_field(s, "Uid"), Some("0\t1\t2\t3"));
-        assert_eq!(status_field(s, "CapAmb"), None);
-    }
 }

@@ -70,3 +70,24 @@ pub fn close(fd: libc::c_int) {
         libc::close(fd);
     }
 }
+
+/// Value of a `Key:\tvalue` line in /proc/self/status.
+pub fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
+    status.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k == key).then(|| v.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_status_fields() {
+        let s = "Name:\tprobe\nUid:\t0\t1\t2\t3\nCapEff:\t00000000a80425fb\n";
+        assert_eq!(status_field(s, "CapEff"), Some("00000000a80425fb"));
+        assert_eq!(status_field(s, "Uid"), Some("0\t1\t2\t3"));
+        assert_eq!(status_field(s, "CapAmb"), None);
+    }
+}

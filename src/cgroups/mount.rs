@@ -5,7 +5,7 @@
 //! whole tree, so the container's own directories are bind-mounted instead.
 
 use super::{Kind, Layout};
-use crate::rootfs::mounts::remount_bind;
+use crate::rootfs::remount::remount_bind;
 use crate::rootfs::safe_path::{fd_path, Root};
 use anyhow::{anyhow, Result};
 use nix::mount::{mount, MsFlags};

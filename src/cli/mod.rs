@@ -4,6 +4,7 @@
 
 mod options;
 
+pub use crate::spec::exec_process::ProcessFlags;
 pub use options::UsageError;
 use options::{flag, value, Matches, Opt, Verb};
 use std::ffi::OsString;
@@ -33,11 +34,7 @@ pub struct GlobalOpts {
     pub version: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use crate::logging::LogFormat;
 
 #[derive(Debug)]
 pub enum Command {
@@ -214,26 +211,9 @@ pub enum PsFormat {
 /// config.json is the base and the flags change it.
 #[derive(Debug, Default)]
 pub struct ExecArgs {
-    /// A JSON file holding the whole OCI process to run.
-    pub process: Option<PathBuf>,
-    /// Allocate a pseudo-terminal.
-    pub tty: bool,
-    /// Working directory inside the container.
-    pub cwd: Option<PathBuf>,
-    /// Set an environment variable (NAME=value); may repeat.
-    pub env: Vec<String>,
-    /// uid[:gid] to run as.
-    pub user: Option<String>,
-    /// Additional group ids; may repeat.
-    pub additional_gids: Vec<String>,
-    /// Add a capability (CAP_NET_ADMIN or NET_ADMIN); may repeat.
-    pub caps: Vec<String>,
-    /// Set no_new_privs for the process.
-    pub no_new_privs: bool,
-    /// AppArmor profile for the process.
-    pub apparmor: Option<String>,
-    /// SELinux label for the process.
-    pub process_label: Option<String>,
+    /// What the process is: --process, or the flags that change the
+    /// container's own (the library's type, so spec/ needs nothing of ours).
+    pub process: ProcessFlags,
     /// Return once the process has started.
     pub detach: bool,
     /// Write the process's pid to this file.
@@ -249,8 +229,6 @@ pub struct ExecArgs {
     /// Run in a sub-cgroup of the container: PATH, or CONTROLLERS:PATH for v1.
     pub cgroup: Vec<String>,
     pub id: String,
-    /// The command and its arguments (ignored with --process).
-    pub command: Vec<OsString>,
 }
 
 const ABOUT: &str = "A daemonless OCI container runtime";
@@ -574,16 +552,19 @@ fn update_args(m: &Matches) -> Result<UpdateArgs, UsageError> {
 
 fn exec_args(m: &Matches) -> Result<ExecArgs, UsageError> {
     Ok(ExecArgs {
-        process: m.local.path("process"),
-        tty: m.local.flag("tty"),
-        cwd: m.local.path("cwd"),
-        env: m.local.values("env")?,
-        user: m.local.value("user")?,
-        additional_gids: m.local.values("additional-gids")?,
-        caps: m.local.values("cap")?,
-        no_new_privs: m.local.flag("no-new-privs"),
-        apparmor: m.local.value("apparmor")?,
-        process_label: m.local.value("process-label")?,
+        process: ProcessFlags {
+            file: m.local.path("process"),
+            tty: m.local.flag("tty"),
+            cwd: m.local.path("cwd"),
+            env: m.local.values("env")?,
+            user: m.local.value("user")?,
+            additional_gids: m.local.values("additional-gids")?,
+            caps: m.local.values("cap")?,
+            no_new_privs: m.local.flag("no-new-privs"),
+            apparmor: m.local.value("apparmor")?,
+            process_label: m.local.value("process-label")?,
+            command: m.trailing.clone(),
+        },
         detach: m.local.flag("detach"),
         pid_file: m.local.path("pid-file"),
         console_socket: m.local.path("console-socket"),
@@ -592,7 +573,6 @@ fn exec_args(m: &Matches) -> Result<ExecArgs, UsageError> {
         ignore_paused: m.local.flag("ignore-paused"),
         cgroup: m.local.values("cgroup")?,
         id: m.id()?,
-        command: m.trailing.clone(),
     })
 }
 
@@ -617,16 +597,16 @@ mod tests {
         assert_eq!(c.global.log_format, LogFormat::Json);
         let Some(Command::Exec(a)) = c.command else { panic!("not exec") };
         assert_eq!(
-            (a.process.unwrap(), a.detach, a.pid_file.unwrap()),
+            (a.process.file.unwrap(), a.detach, a.pid_file.unwrap()),
             (PathBuf::from("/p.json"), true, PathBuf::from("/pid"))
         );
         assert_eq!(
-            (a.env, a.caps, a.id, a.command.len()),
+            (a.process.env, a.process.caps, a.id, a.process.command.len()),
             (vec!["A=1".into(), "B=2".into()], vec!["NET_ADMIN".into()], "c1".into(), 0)
         );
         let Some(Command::Exec(a)) = cli("exec -t c1 sh -c true").command else { panic!("not exec") };
-        assert!(a.tty);
-        assert_eq!(a.command, ["sh", "-c", "true"]);
+        assert!(a.process.tty);
+        assert_eq!(a.process.command, ["sh", "-c", "true"]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     check_status(&state, a)?;
     // The container's config was warned about at create.
     let config = spec::load(&state.bundle)?.spec;
-    let process = exec_process::build(&config, a)?;
+    let process = exec_process::build(&config, &a.process)?;
     spec::validate::process_fields(&process)?;
     spec::validate::process_labels(&process)?;
     check_terminal(&process, a)?;
@@ -183,7 +183,7 @@ fn plan(
         crate::security::caps::held_by_us()
     };
     let mut handoff = spec::plan::handoff(&process, grantable, seccomp.is_some(), personality, a.preserve_fds)?;
-    if let Some(args) = exec_process::command_bytes(a) {
+    if let Some(args) = exec_process::command_bytes(&a.process) {
         handoff.args = args;
     }
     let initial_cpus = crate::security::process_attrs::cpu_list(

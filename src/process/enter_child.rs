@@ -16,7 +16,7 @@
 //!     umask, signals, the seccomp filter and the capability sets in the
 //!     order that leaves only capset and execve after the filter, execve
 
-use super::enter::EnterPlan;
+use super::enter_plan::EnterPlan;
 use super::handoff;
 use super::sync::{Channel, ToParent};
 use crate::rootfs::safe_path::Root;

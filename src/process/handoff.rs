@@ -41,6 +41,7 @@
 
 use crate::error::ExitError;
 use crate::security::caps::CapMasks;
+pub use crate::security::user::UserIds;
 use anyhow::{anyhow, bail, Result};
 use std::ffi::{CStr, CString};
 use std::os::fd::OwnedFd;
@@ -66,13 +67,6 @@ pub struct Handoff {
     pub preserve_fds: u32,
     /// (dev, inode) of the berth binary, which must never be exec'd.
     pub self_exe: Option<(u64, u64)>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserIds {
-    pub uid: u32,
-    pub gid: u32,
-    pub additional_gids: Vec<u32>,
 }
 
 impl Handoff {

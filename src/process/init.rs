@@ -33,8 +33,8 @@
 //!     the order that leaves only capset and execve after the filter, execve.
 //!     Nothing of berth's own runs under the container's filter but those.
 
+use super::context::Context;
 use super::handoff;
-use super::launch::Context;
 use super::sync::{Channel, ToInit, ToParent};
 use crate::rootfs::{
     devices, masks, mounts, pivot,

@@ -2,9 +2,9 @@
 //! only the host side can (cgroup, id maps, oom_score_adj, runtime hooks),
 //! and wait until it is ready or reports why it is not.
 
+pub use super::context::Context;
 use super::init;
 use super::sync::{Channel, ToInit, ToParent};
-use crate::cgroups::{Layout, Placement};
 use crate::error::ExitError;
 use crate::spec::LaunchPlan;
 use crate::sys::{self, Forked};
@@ -12,21 +12,8 @@ use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-
-/// Everything init needs besides the plan; built by `create`.
-pub struct Context<'a> {
-    pub lock_fd: RawFd,
-    pub start_listener: OwnedFd,
-    pub console: Option<OwnedFd>,
-    /// Connected to linux.seccomp.listenerPath when the profile has NOTIFY rules.
-    pub seccomp_agent: Option<OwnedFd>,
-    pub placement: &'a Placement,
-    pub layout: &'a Layout,
-    /// The state document hooks get, without pid and status.
-    pub hook_state: serde_json::Value,
-}
 
 pub struct Launched {
     pub pid: i32,

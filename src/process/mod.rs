@@ -1,8 +1,10 @@
 //! Creating and running the container process.
 
 pub mod console;
+pub mod context;
 pub mod enter;
 pub mod enter_child;
+pub mod enter_plan;
 pub mod foreground;
 pub mod handoff;
 pub mod init;

@@ -120,3 +120,18 @@ impl Channel {
         }
     }
 }
+
+/// init's side of namespaces::enter's requests.
+impl crate::namespaces::Parent for Channel {
+    fn map_user_ns(&self) -> Result<()> {
+        self.send(&ToParent::MapUserNs)?;
+        match self.recv_to_init()? {
+            Some(ToInit::Go) => Ok(()),
+            other => anyhow::bail!("waiting for id maps: unexpected {other:?}"),
+        }
+    }
+
+    fn forked(&self, pid: i32) {
+        let _ = self.send(&ToParent::Grandchild(pid));
+    }
+}

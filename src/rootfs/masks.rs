@@ -72,5 +72,5 @@ fn verified_dev_null(root: &Root) -> Result<OwnedFd> {
 
 pub fn readonly_root() -> Result<()> {
     let fd = crate::sys::openat2(libc::AT_FDCWD, Path::new("/"), libc::O_PATH, 0, 0)?;
-    super::mounts::remount_bind(&fd, nix::mount::MsFlags::MS_RDONLY).map_err(|e| anyhow!("root.readonly: {e:#}"))
+    super::remount::remount_bind(&fd, nix::mount::MsFlags::MS_RDONLY).map_err(|e| anyhow!("root.readonly: {e:#}"))
 }

@@ -6,4 +6,5 @@ pub mod masks;
 pub mod mounts;
 pub mod options;
 pub mod pivot;
+pub mod remount;
 pub mod safe_path;

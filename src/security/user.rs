@@ -3,9 +3,16 @@
 //! handoff still needs them after the switch (the ambient raises, and
 //! seccomp(2) without no_new_privs); the final capset sets them exactly.
 
-use crate::process::handoff::UserIds;
 use anyhow::{anyhow, Result};
 use nix::unistd::{setgroups, setresgid, setresuid, Gid, Uid};
+
+/// The ids the process runs as, in the container's user namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserIds {
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: Vec<u32>,
+}
 
 pub fn switch(user: &UserIds) -> Result<()> {
     // SAFETY: prctl with integer arguments.

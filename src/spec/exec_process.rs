@@ -5,14 +5,41 @@
 //! inheritable set from `--cap` (CVE-2022-29162), and keeps no_new_privs when
 //! the container has it.
 
-use crate::cli::ExecArgs;
 use anyhow::{anyhow, bail, Context, Result};
 use oci_spec::runtime::{Capabilities, Capability, Process, Spec};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn build(config: &Spec, a: &ExecArgs) -> Result<Process> {
+/// What the caller says of the process: a whole one from a file
+/// (`--process`), or runc's flags changing the container's own.
+#[derive(Debug, Default)]
+pub struct ProcessFlags {
+    /// A JSON file holding the whole OCI process to run.
+    pub file: Option<PathBuf>,
+    /// Allocate a pseudo-terminal.
+    pub tty: bool,
+    /// Working directory inside the container.
+    pub cwd: Option<PathBuf>,
+    /// Set an environment variable (NAME=value); may repeat.
+    pub env: Vec<String>,
+    /// uid[:gid] to run as.
+    pub user: Option<String>,
+    /// Additional group ids; may repeat.
+    pub additional_gids: Vec<String>,
+    /// Add a capability (CAP_NET_ADMIN or NET_ADMIN); may repeat.
+    pub caps: Vec<String>,
+    /// Set no_new_privs for the process.
+    pub no_new_privs: bool,
+    /// AppArmor profile for the process.
+    pub apparmor: Option<String>,
+    /// SELinux label for the process.
+    pub process_label: Option<String>,
+    /// The command and its arguments, as bytes (ignored with a file).
+    pub command: Vec<std::ffi::OsString>,
+}
+
+pub fn build(config: &Spec, a: &ProcessFlags) -> Result<Process> {
     let base = config.process().clone().context("config.json: process: missing")?;
-    let mut p = match &a.process {
+    let mut p = match &a.file {
         Some(path) => from_file(path)?,
         None => from_flags(base.clone(), a)?,
     };
@@ -22,9 +49,9 @@ pub fn build(config: &Spec, a: &ExecArgs) -> Result<Process> {
 
 /// The command line's program and arguments exactly as given, for execve:
 /// the kernel takes bytes, and they need not be UTF-8. None with --process.
-pub fn command_bytes(a: &ExecArgs) -> Option<Vec<std::ffi::CString>> {
+pub fn command_bytes(a: &ProcessFlags) -> Option<Vec<std::ffi::CString>> {
     use std::os::unix::ffi::OsStrExt;
-    if a.process.is_some() {
+    if a.file.is_some() {
         return None;
     }
     // An argv string cannot hold a NUL, so CString::new cannot fail here.
@@ -48,7 +75,7 @@ fn from_file(path: &Path) -> Result<Process> {
     Ok(process)
 }
 
-fn from_flags(mut p: Process, a: &ExecArgs) -> Result<Process> {
+fn from_flags(mut p: Process, a: &ProcessFlags) -> Result<Process> {
     if a.command.is_empty() {
         bail!("exec: no command given (pass it after the container id, or use --process)");
     }
@@ -185,12 +212,8 @@ mod tests {
         serde_json::from_str(&text).unwrap()
     }
 
-    fn args(command: &[&str]) -> ExecArgs {
-        ExecArgs {
-            id: "c".into(),
-            command: command.iter().map(std::ffi::OsString::from).collect(),
-            ..Default::default()
-        }
+    fn args(command: &[&str]) -> ProcessFlags {
+        ProcessFlags { command: command.iter().map(std::ffi::OsString::from).collect(), ..Default::default() }
     }
 
     #[test]
