@@ -5,8 +5,8 @@
 mod options;
 
 pub use crate::spec::exec_process::ProcessFlags;
-pub use options::UsageError;
-use options::{flag, value, Matches, Opt, Verb};
+use options::{flag, value, Matches};
+pub use options::{Opt, UsageError, Verb};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -433,6 +433,12 @@ pub enum Parsed {
 }
 
 /// Reads the arguments after the program name.
+/// The option tables, for the man pages and shell completions
+/// (`examples/gen-docs.rs`): generated from what the parser reads.
+pub fn tables() -> (&'static str, &'static [Opt], &'static [Verb]) {
+    (ABOUT, &GLOBALS, &VERBS)
+}
+
 /// The whole program's help: what `--help` and a bare `berth` print.
 pub fn usage() -> String {
     options::help("berth", ABOUT, &GLOBALS, &VERBS, None)
