@@ -435,7 +435,7 @@ fn controller_step(
             enable: Some((h.mount_point.clone(), v2_name.into())),
             writes: controller_writes(r, v2_name, Version::V2)?,
         }),
-        _ => bail!("{field}: the {controller} controller is not available on this host"),
+        _ => resources::field_bail!(field, "the {controller} controller is not available on this host"),
     }
 }
 
@@ -447,7 +447,7 @@ fn check_v1_files(dir: &Path, writes: &[resources::Write]) -> Result<()> {
         return Ok(());
     }
     match writes.iter().find(|w| !dir.join(&w.file).exists()) {
-        Some(w) => bail!("{}: this host has no {}", w.field, dir.join(&w.file).display()),
+        Some(w) => resources::field_bail!(w.field, "this host has no {}", dir.join(&w.file).display()),
         None => Ok(()),
     }
 }
@@ -517,12 +517,18 @@ fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
 }
 
 fn write_error(dir: &Path, w: &resources::Write, e: std::io::Error) -> anyhow::Error {
-    anyhow!("{}: write {:?} to {}: {e}", w.field, w.value, dir.join(&w.file).display())
+    resources::FieldError {
+        field: w.field.into(),
+        msg: format!("write {:?} to {}: {e}", w.value, dir.join(&w.file).display()),
+    }
+    .into()
 }
 
 fn write_one(dir: &Path, file: &str, value: &str, field: &str) -> Result<()> {
     let path = dir.join(file);
-    std::fs::write(&path, value).map_err(|e| anyhow!("{field}: write {value:?} to {}: {e}", path.display()))
+    std::fs::write(&path, value).map_err(|e| {
+        resources::FieldError { field: field.into(), msg: format!("write {value:?} to {}: {e}", path.display()) }.into()
+    })
 }
 
 fn v2_has(mount_point: &Path, controller: &str) -> bool {

@@ -15,6 +15,30 @@ pub struct Write {
     pub field: &'static str,
 }
 
+/// An error about one linux.resources field, typed so that `update` can name
+/// the flag that set the field without reading the message.
+#[derive(Debug)]
+pub struct FieldError {
+    pub field: String,
+    pub msg: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.msg)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Returns a FieldError: `field_bail!(field, "fmt", args...)`.
+macro_rules! field_bail {
+    ($field:expr, $($arg:tt)*) => {
+        return Err($crate::cgroups::resources::FieldError { field: ($field).to_string(), msg: format!($($arg)*) }.into())
+    };
+}
+pub(crate) use field_bail;
+
 fn w(controller: &'static str, file: impl Into<String>, value: impl ToString, field: &'static str) -> Write {
     Write { controller, file: file.into(), value: value.to_string(), field }
 }
@@ -116,7 +140,7 @@ fn limit(value: i64, field: &'static str, v: Version) -> Result<String> {
     match value {
         -1 => Ok(if v == Version::V1 { "-1".into() } else { "max".into() }),
         n if n > 0 => Ok(n.to_string()),
-        n => bail!("{field}: {n} is not a limit (use a positive number, or -1 for none)"),
+        n => field_bail!(field, "{n} is not a limit (use a positive number, or -1 for none)"),
     }
 }
 
@@ -138,7 +162,10 @@ fn memory(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                 let val = limit(s, "linux.resources.memory.swap", v)?;
                 if let (Some(l), true) = (m.limit(), s > 0) {
                     if l > s {
-                        bail!("linux.resources.memory.swap: {s} is below memory.limit {l} (on v1 swap is memory+swap)");
+                        field_bail!(
+                            "linux.resources.memory.swap",
+                            "{s} is below memory.limit {l} (on v1 swap is memory+swap)"
+                        );
                     }
                 }
                 out.push(w(c, "memory.memsw.limit_in_bytes", val, "linux.resources.memory.swap"));
@@ -161,7 +188,7 @@ fn memory(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
             }
             if let Some(s) = m.swappiness() {
                 if s > 100 {
-                    bail!("linux.resources.memory.swappiness: {s} is above 100");
+                    field_bail!("linux.resources.memory.swappiness", "{s} is above 100");
                 }
                 out.push(w(c, "memory.swappiness", s, "linux.resources.memory.swappiness"));
             }
@@ -184,12 +211,12 @@ fn memory(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                     (-1, _) => "max".to_string(),
                     (s, Some(l)) if s > 0 && l > 0 => {
                         if s < l {
-                            bail!("linux.resources.memory.swap: {s} is below memory.limit {l}");
+                            field_bail!("linux.resources.memory.swap", "{s} is below memory.limit {l}");
                         }
                         (s - l).to_string()
                     }
-                    (s, _) if s > 0 => bail!("linux.resources.memory.swap: needs memory.limit on cgroup v2"),
-                    (s, _) => bail!("linux.resources.memory.swap: {s} is not a limit"),
+                    (s, _) if s > 0 => field_bail!("linux.resources.memory.swap", "needs memory.limit on cgroup v2"),
+                    (s, _) => field_bail!("linux.resources.memory.swap", "{s} is not a limit"),
                 };
                 out.push(w(c, "memory.swap.max", val, "linux.resources.memory.swap"));
             }
@@ -202,13 +229,13 @@ fn memory(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                 ));
             }
             if m.kernel_tcp().is_some() {
-                bail!("linux.resources.memory.kernelTCP: not available on cgroup v2");
+                field_bail!("linux.resources.memory.kernelTCP", "not available on cgroup v2");
             }
             if m.swappiness().is_some_and(|s| s != 60) {
-                bail!("linux.resources.memory.swappiness: not available on cgroup v2");
+                field_bail!("linux.resources.memory.swappiness", "not available on cgroup v2");
             }
             if m.disable_oom_killer() == Some(true) {
-                bail!("linux.resources.memory.disableOOMKiller: not available on cgroup v2");
+                field_bail!("linux.resources.memory.disableOOMKiller", "not available on cgroup v2");
             }
         }
     }
@@ -233,19 +260,19 @@ fn cpu(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     let c = "cpu";
     if let Some(p) = cpu.period() {
         if p == 0 {
-            bail!("linux.resources.cpu.period: 0 is not a period");
+            field_bail!("linux.resources.cpu.period", "0 is not a period");
         }
     }
     if let Some(q) = cpu.quota() {
         if q == 0 || q < -1 {
-            bail!("linux.resources.cpu.quota: {q} is not a quota (positive, or -1 for none)");
+            field_bail!("linux.resources.cpu.quota", "{q} is not a quota (positive, or -1 for none)");
         }
     }
     match v {
         Version::V1 => {
             if let Some(s) = cpu.shares().filter(|s| *s > 0) {
                 if s < 2 {
-                    bail!("linux.resources.cpu.shares: {s} is below the minimum 2");
+                    field_bail!("linux.resources.cpu.shares", "{s} is below the minimum 2");
                 }
                 out.push(w(c, "cpu.shares", s, "linux.resources.cpu.shares"));
             }
@@ -285,13 +312,13 @@ fn cpu(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                 out.push(w(c, "cpu.max.burst", b, "linux.resources.cpu.burst"));
             }
             if cpu.realtime_period().is_some() || cpu.realtime_runtime().is_some() {
-                bail!("linux.resources.cpu.realtimeRuntime: not available on cgroup v2");
+                field_bail!("linux.resources.cpu.realtimeRuntime", "not available on cgroup v2");
             }
         }
     }
     if let Some(idle) = cpu.idle() {
         if idle != 0 && idle != 1 {
-            bail!("linux.resources.cpu.idle: {idle} is not 0 or 1");
+            field_bail!("linux.resources.cpu.idle", "{idle} is not 0 or 1");
         }
         out.push(w(c, "cpu.idle", idle, "linux.resources.cpu.idle"));
     }
@@ -303,7 +330,7 @@ fn cpu(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
 /// CPUs and nodes exist.
 fn list_syntax(s: &str, field: &str) -> Result<()> {
     if !s.trim().bytes().all(|b| b.is_ascii_digit() || b",-:/".contains(&b)) || s.trim().is_empty() {
-        bail!("{field}: {s:?} is not a list such as \"0-3,7\"");
+        field_bail!(field, "{s:?} is not a list such as \"0-3,7\"");
     }
     Ok(())
 }
@@ -329,7 +356,7 @@ fn pids(r: &LinuxResources) -> Result<Vec<Write>> {
         n if n > 0 => n.to_string(),
         // 0 and -1 both mean "no limit" to runc and the engines that send them.
         0 | -1 => "max".into(),
-        n => bail!("linux.resources.pids.limit: {n} is not a limit"),
+        n => field_bail!("linux.resources.pids.limit", "{n} is not a limit"),
     };
     Ok(vec![w("pids", "pids.max", value, "linux.resources.pids.limit")])
 }
@@ -346,7 +373,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     let (weight, leaf_weight) = (b.weight().filter(|w| *w != 0), b.leaf_weight().filter(|w| *w != 0));
     let check = |w: u16, field: &'static str| -> Result<u16> {
         if !(10..=1000).contains(&w) {
-            bail!("{field}: {w} is outside 10..1000");
+            field_bail!(field, "{w} is outside 10..1000");
         }
         Ok(w)
     };
@@ -431,7 +458,7 @@ fn block_io(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
                 ));
             }
             if leaf_weight.is_some() {
-                bail!("linux.resources.blockIO.leafWeight: not available on cgroup v2");
+                field_bail!("linux.resources.blockIO.leafWeight", "not available on cgroup v2");
             }
             for d in b.weight_device().iter().flatten() {
                 if let Some(wt) = d.weight() {
@@ -473,10 +500,13 @@ fn hugetlb(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
     for (i, h) in r.hugepage_limits().iter().flatten().enumerate() {
         let size = h.page_size();
         if size.is_empty() || !size.chars().all(|c| c.is_ascii_alphanumeric()) {
-            bail!("linux.resources.hugepageLimits[{i}].pageSize: {size:?} is not a page size like 2MB");
+            field_bail!(
+                format!("linux.resources.hugepageLimits[{i}].pageSize"),
+                "{size:?} is not a page size like 2MB"
+            );
         }
         if !host_has_huge_pages(size) {
-            bail!("linux.resources.hugepageLimits[{i}].pageSize: this host has no {size} huge pages");
+            field_bail!(format!("linux.resources.hugepageLimits[{i}].pageSize"), "this host has no {size} huge pages");
         }
         let file = match v {
             Version::V1 => format!("hugetlb.{size}.limit_in_bytes"),
@@ -495,7 +525,7 @@ fn hugetlb(r: &LinuxResources, v: Version) -> Result<Vec<Write>> {
 fn network(r: &LinuxResources, v: Version, controller: &str) -> Result<Vec<Write>> {
     let Some(n) = r.network() else { return Ok(vec![]) };
     if v == Version::V2 {
-        bail!("linux.resources.network: net_cls/net_prio do not exist on cgroup v2");
+        field_bail!("linux.resources.network", "net_cls/net_prio do not exist on cgroup v2");
     }
     let mut out = Vec::new();
     if controller == "net_cls" {

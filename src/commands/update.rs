@@ -155,7 +155,8 @@ fn changes(a: &UpdateArgs, mut req: Value, base: &LinuxResources) -> Result<Linu
         req["memory"]["swap"] = json!(-1);
     }
     let mut changed: LinuxResources = crate::spec::json_path::from_value(&req).map_err(|e| {
-        let field = anyhow!("linux.resources.{}: {}", e.path, e.msg);
+        let field: anyhow::Error =
+            resources::FieldError { field: format!("linux.resources.{}", e.path), msg: e.msg }.into();
         match &a.resources {
             Some(path) if !given(a).any(|(_, p)| e.path == p) => anyhow!("--resources {path}: {field}"),
             _ => name_the_flag(field, a),
@@ -174,14 +175,11 @@ fn given(a: &UpdateArgs) -> impl Iterator<Item = (&'static str, &'static str)> +
 
 /// An error about a field the user set with a flag names the flag instead.
 fn name_the_flag(e: anyhow::Error, a: &UpdateArgs) -> anyhow::Error {
-    let msg = format!("{e:#}");
-    for (flag, path) in given(a) {
-        let field = format!("linux.resources.{path}");
-        if let Some(rest) = msg.strip_prefix(&field).filter(|r| r.starts_with([':', ' '])) {
-            return anyhow!("{flag}{rest}");
-        }
+    let Some(fe) = e.chain().find_map(|c| c.downcast_ref::<resources::FieldError>()) else { return e };
+    match given(a).into_iter().find(|(_, path)| fe.field == format!("linux.resources.{path}")) {
+        Some((flag, _)) => anyhow!("{flag}: {}", fe.msg),
+        None => e,
     }
-    e
 }
 
 /// memory.checkBeforeUpdate: refuse a limit below what the container uses
