@@ -45,6 +45,7 @@ pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
         source: Some(dir),
         source_fd,
         options: options::parse(&ro)?,
+        idmap_maps: None,
         idmap_userns: None,
     });
     let var = format!("NOTIFY_SOCKET={IN_CONTAINER}/{SOCKET}");

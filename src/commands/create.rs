@@ -30,7 +30,9 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
     // Side effects start here: from now on a failure removes what it made.
     let dir = ContainerDir::create(&g.root, &a.id)?;
     let mut state = initial_state(a, &prepared.plan);
-    let made = notify_mount(&dir, &mut prepared.plan).and_then(|()| materialize(a, &prepared, &dir, &mut state));
+    let made = spec::plan::open_idmap_namespaces(&mut prepared.plan.mounts)
+        .and_then(|()| notify_mount(&dir, &mut prepared.plan))
+        .and_then(|()| materialize(a, &prepared, &dir, &mut state));
     match made {
         Ok(launched) => {
             let tty = match prepared.held_terminal.take().map(|s| crate::process::console::recv_fd(&s)).transpose() {

@@ -81,7 +81,10 @@ pub struct MountPlan {
     /// has a user namespace: attached by fd, never looked up by path.
     pub source_fd: Option<OwnedFd>,
     pub options: MountOptions,
-    /// For an idmapped mount: a user namespace holding the mount's maps.
+    /// For an idmapped mount: the maps, compiled here...
+    pub idmap_maps: Option<(Vec<LinuxIdMapping>, Vec<LinuxIdMapping>)>,
+    /// ...and a user namespace holding them, made by `create` once side
+    /// effects may start (`open_idmap_namespaces`): making one forks.
     pub idmap_userns: Option<OwnedFd>,
 }
 
@@ -293,6 +296,18 @@ pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// The user namespaces idmapped mounts are made with: one throw-away child
+/// each, so this is for `create` to call, not for compiling.
+pub fn open_idmap_namespaces(mounts: &mut [MountPlan]) -> Result<()> {
+    for m in mounts.iter_mut() {
+        if let Some((uid, gid)) = &m.idmap_maps {
+            m.idmap_userns =
+                Some(crate::userns::namespace_fd(uid, gid).map_err(|e| anyhow!("mounts[{}]: {e:#}", m.index))?);
+        }
+    }
+    Ok(())
+}
+
 /// In a user namespace, bind sources are taken here, by the host's root, as
 /// detached copies (open_tree) that init attaches with move_mount: the
 /// container's mapped root may have no way to reach them by path (runc too
@@ -323,7 +338,7 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
             // Mappings without the option: idmapped, recursive for rbind (as runc).
             options.idmap = Some(options.flags.contains(nix::mount::MsFlags::MS_REC));
         }
-        let idmap_userns = match options.idmap {
+        let idmap_maps = match options.idmap {
             None => None,
             Some(_) => {
                 let (Some(uid), Some(gid)) = (m.uid_mappings(), m.gid_mappings()) else {
@@ -332,7 +347,7 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
                 if !is_bind {
                     bail!("mounts[{i}].options: idmap works on bind mounts only, not {typ:?}");
                 }
-                Some(crate::userns::namespace_fd(uid, gid).map_err(|e| anyhow!("mounts[{i}]: {e:#}"))?)
+                Some((uid.clone(), gid.clone()))
             }
         };
         if typ == "bind" {
@@ -349,7 +364,7 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
             ),
             _ => None,
         };
-        out.push(MountPlan { index: i, destination, typ, source, source_fd, options, idmap_userns });
+        out.push(MountPlan { index: i, destination, typ, source, source_fd, options, idmap_maps, idmap_userns: None });
     }
     Ok(out)
 }
