@@ -109,10 +109,10 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         protect::reexec_from_sealed_copy()?;
     }
     let layout = cgroups::detect()?;
-    let cg_path = plan.spec.linux().as_ref().and_then(|l| l.cgroups_path().clone());
+    let cg_path = plan.cgroups_path.clone();
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
     cgroups::existing::check(&layout, &cgroup_rel)?;
-    cgroups::check(&layout, &cgroup_rel, plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref()))?;
+    cgroups::check(&layout, &cgroup_rel, plan.resources.as_ref())?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
     let mut plan = plan;
     if held_terminal.is_some() {
@@ -134,7 +134,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
 
 fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
     State {
-        oci_version: plan.spec.version().clone(),
+        oci_version: plan.oci_version.clone(),
         id: a.id.clone(),
         status: Status::Creating,
         pid: 0,
@@ -143,11 +143,11 @@ fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
         rootfs: plan.rootfs.clone(),
         created: crate::logging::rfc3339_now(),
         owner: owner(),
-        annotations: plan.spec.annotations().clone().unwrap_or_default(),
+        annotations: plan.annotations.clone(),
         cgroups: Placement::default(),
         hooks: Some(plan.hooks.clone()),
         own_pid_ns: plan.ns.new_pid,
-        resources: plan.spec.linux().as_ref().and_then(|l| l.resources().clone()),
+        resources: plan.resources.clone(),
     }
 }
 
@@ -157,16 +157,13 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
     dir.save(state)?;
     state.cgroups = cgroups::create(&p.layout, &p.cgroup_rel)?;
     dir.save(state)?;
-    let resources = p.plan.spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+    let resources = p.plan.resources.as_ref();
     cgroups::apply(&p.layout, &state.cgroups, resources)?;
     let ctx = Context {
         lock_fd: dir.lock_fd(),
         start_listener: crate::state::start_barrier::listen(dir)?,
         console: p.console.as_ref().map(|c| c.try_clone()).transpose()?,
-        seccomp_agent: spec::plan::seccomp_agent(
-            p.plan.seccomp.as_ref(),
-            p.plan.spec.linux().as_ref().and_then(|l| l.seccomp().as_ref()),
-        )?,
+        seccomp_agent: spec::plan::seccomp_agent(p.plan.seccomp.as_ref(), p.plan.seccomp_listener.as_deref())?,
         placement: &state.cgroups,
         layout: &p.layout,
         hook_state: state.oci_json(),

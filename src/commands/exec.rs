@@ -174,7 +174,10 @@ fn plan(
     let cgroup_dirs = joined.into_iter().map(|(_, d)| d).collect();
     let linux = config.linux().clone().unwrap_or_default();
     let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
-    let seccomp_agent = spec::plan::seccomp_agent(seccomp.as_ref(), linux.seccomp().as_ref())?;
+    let seccomp_agent = spec::plan::seccomp_agent(
+        seccomp.as_ref(),
+        linux.seccomp().as_ref().and_then(|s| s.listener_path().as_deref()),
+    )?;
     let personality = spec::plan::personality(&linux)?;
     // In the container's user namespace the process may hold every capability.
     let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) {

@@ -79,7 +79,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
         // is rooted where we stand when we unshare it.
         chan.enter_cgroups(&mut cgroup_entry)?;
     }
-    crate::namespaces::enter(&plan.ns, chan, plan.spec.linux().as_ref().and_then(|l| l.time_offsets().as_ref()))?;
+    crate::namespaces::enter(&plan.ns, chan, plan.time_offsets.as_ref())?;
     let host_pid = host_pid();
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     let tty = prepare_rootfs(plan, ctx)?;
@@ -99,7 +99,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     process_attrs::rlimits(&plan.rlimits, &plan.process)?;
     process_attrs::scheduler(&plan.process)?;
     process_attrs::io_priority(&plan.process)?;
-    process_attrs::memory_policy(plan.spec.linux().as_ref().and_then(|l| l.memory_policy().as_ref()))?;
+    process_attrs::memory_policy(plan.memory_policy.as_ref())?;
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
     }
@@ -252,10 +252,10 @@ fn finish_rootfs(plan: &LaunchPlan) -> Result<()> {
 }
 
 fn set_names(plan: &LaunchPlan) -> Result<()> {
-    if let Some(h) = plan.spec.hostname().as_ref().filter(|h| !h.is_empty()) {
+    if let Some(h) = &plan.hostname {
         nix::unistd::sethostname(h).map_err(|e| anyhow!("hostname: {h:?}: {e}"))?;
     }
-    if let Some(d) = plan.spec.domainname().as_ref().filter(|h| !h.is_empty()) {
+    if let Some(d) = &plan.domainname {
         // SAFETY: pointer and length of a live string.
         if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
             bail!("domainname: {d:?}: {}", std::io::Error::last_os_error());
@@ -320,12 +320,11 @@ fn seccomp_agent_msg(plan: &LaunchPlan, ctx: &Context, pid: i32) -> Vec<u8> {
     if ctx.seccomp_agent.is_none() {
         return Vec::new();
     }
-    let seccomp = plan.spec.linux().as_ref().and_then(|l| l.seccomp().clone());
     let msg = serde_json::json!({
-        "ociVersion": plan.spec.version(),
+        "ociVersion": plan.oci_version,
         "fds": ["seccompFd"],
         "pid": pid,
-        "metadata": seccomp.and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
+        "metadata": plan.seccomp_metadata,
         "state": state_doc(ctx, Status::Created, pid),
     });
     msg.to_string().into_bytes()

@@ -25,8 +25,19 @@ pub struct LaunchPlan {
     pub id: String,
     pub bundle: PathBuf,
     pub rootfs: PathBuf,
-    pub spec: Spec,
+    /// What the state document and the hooks report of the config.
+    pub oci_version: String,
+    pub annotations: std::collections::HashMap<String, String>,
     pub process: Process,
+    pub hostname: Option<String>,
+    pub domainname: Option<String>,
+    pub cgroups_path: Option<PathBuf>,
+    pub resources: Option<oci_spec::runtime::LinuxResources>,
+    pub time_offsets: Option<std::collections::HashMap<String, oci_spec::runtime::LinuxTimeOffset>>,
+    pub memory_policy: Option<oci_spec::runtime::LinuxMemoryPolicy>,
+    /// linux.seccomp.listenerPath and listenerMetadata, for a NOTIFY agent.
+    pub seccomp_listener: Option<PathBuf>,
+    pub seccomp_metadata: String,
     pub ns: NamespacePlan,
     pub mounts: Vec<MountPlan>,
     pub rlimits: Vec<(libc::c_int, u64, u64)>,
@@ -148,7 +159,16 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         opts,
         personality,
         seccomp,
-        spec,
+        oci_version: spec.version().clone(),
+        annotations: spec.annotations().clone().unwrap_or_default(),
+        hostname: spec.hostname().clone().filter(|h| !h.is_empty()),
+        domainname: spec.domainname().clone().filter(|d| !d.is_empty()),
+        cgroups_path: linux.cgroups_path().clone(),
+        resources: linux.resources().clone(),
+        time_offsets: linux.time_offsets().clone(),
+        memory_policy: linux.memory_policy().clone(),
+        seccomp_listener: linux.seccomp().as_ref().and_then(|s| s.listener_path().clone()),
+        seccomp_metadata: linux.seccomp().as_ref().and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
     })
 }
 
@@ -168,15 +188,13 @@ pub fn personality(linux: &oci_spec::runtime::Linux) -> Result<Option<libc::c_ul
 /// NOTIFY rules: the process cannot reach host paths once inside.
 pub fn seccomp_agent(
     program: Option<&crate::security::seccomp::Program>,
-    seccomp: Option<&oci_spec::runtime::LinuxSeccomp>,
+    listener: Option<&Path>,
 ) -> Result<Option<OwnedFd>> {
     if !program.is_some_and(|p| p.wants_listener) {
         return Ok(None);
     }
-    let Some(path) = seccomp.and_then(|s| s.listener_path().clone()) else {
-        bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path")
-    };
-    let s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
+    let Some(path) = listener else { bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path") };
+    let s = std::os::unix::net::UnixStream::connect(path).map_err(|e| {
         anyhow!("linux.seccomp.listenerPath: failed to connect with seccomp agent at {}: {e}", path.display())
     })?;
     s.set_write_timeout(Some(crate::process::console::PEER_TIMEOUT))
