@@ -117,7 +117,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     let mut plan = plan;
     if held_terminal.is_some() {
         if let Some(size) = crate::process::console::our_size() {
-            plan.process.set_console_size(Some(size));
+            plan.attrs.console_size = Some((size.height() as u16, size.width() as u16));
         }
     }
     crate::logging::debug(&format!(
@@ -204,7 +204,7 @@ fn console_socket(
     path: Option<&Path>,
     hold_terminal: bool,
 ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
-    let terminal = plan.process.terminal().unwrap_or(false);
+    let terminal = plan.attrs.terminal;
     match (terminal, path) {
         (true, None) if !hold_terminal => {
             bail!("process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)")

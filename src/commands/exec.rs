@@ -44,7 +44,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
         state.pid,
         plan.setns_flags,
         plan.cgroup_dirs.len(),
-        plan.process.args().clone().unwrap_or_default()
+        plan.handoff.args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>()
     ));
     let signals = if a.detach { None } else { Some(foreground::block_signals()?) };
     let entered = enter::launch(&plan)?;
@@ -203,14 +203,13 @@ fn plan(
         frozen_dirs,
         handoff,
         initial_cpus,
-        rlimits: spec::plan::rlimits(&process)?,
         seccomp,
         seccomp_agent,
         state: state.oci_json(),
         oci_version: config.version().clone(),
         listener_metadata: linux.seccomp().as_ref().and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
         console,
-        process,
+        attrs: crate::security::process_attrs::compile(&process)?,
     })
 }
 

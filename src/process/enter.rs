@@ -55,7 +55,7 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     // cheap for the current thread, where moving it by pid is not.
     let join: Vec<PathBuf> = plan.cgroup_dirs.iter().filter(|d| Some(*d) != born_in.as_ref()).cloned().collect();
     chan.send(&ToInit::JoinCgroups(join))?;
-    if let Some(adj) = plan.process.oom_score_adj() {
+    if let Some(adj) = plan.attrs.oom_score_adj {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
     chan.send(&ToInit::Go)?;

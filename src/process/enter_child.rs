@@ -48,12 +48,12 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     let mut cgroup_entry = chan.wait_go()?;
     join_namespaces(plan)?;
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
-    if plan.process.terminal().unwrap_or(false) {
+    if plan.attrs.terminal {
         attach_terminal(plan)?;
     }
-    process_attrs::rlimits(&plan.rlimits, &plan.process)?;
-    process_attrs::scheduler(&plan.process)?;
-    process_attrs::io_priority(&plan.process)?;
+    process_attrs::rlimits(&plan.attrs)?;
+    process_attrs::scheduler(&plan.attrs)?;
+    process_attrs::io_priority(&plan.attrs)?;
     // Late, for the reason init gives: the limit counts the process, not us.
     chan.enter_cgroups(&mut cgroup_entry)?;
     let mut kernel =
@@ -80,7 +80,7 @@ fn join_namespaces(plan: &EnterPlan) -> Result<()> {
 fn attach_terminal(plan: &EnterPlan) -> Result<()> {
     let Some(socket) = &plan.console else { bail!("process.terminal: needs --console-socket") };
     let root = Root::open(Path::new("/"))?;
-    let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
+    let size = plan.attrs.console_size;
     let (master, peer) = super::console::open_pty(&root, size)?;
     super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
     super::console::send_master(socket, &master)?;

@@ -4,7 +4,6 @@
 
 use super::handoff::Handoff;
 use nix::sched::CloneFlags;
-use oci_spec::runtime::Process;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
@@ -25,10 +24,10 @@ pub struct EnterPlan {
     /// once the process has exec'd: joined earlier, it would freeze before
     /// it could tell us it had.
     pub frozen_dirs: Vec<PathBuf>,
-    pub process: Process,
+    /// rlimits, scheduler, I/O priority, oom_score_adj, the terminal.
+    pub attrs: crate::security::process_attrs::Attrs,
     pub handoff: Handoff,
     pub initial_cpus: Option<Vec<usize>>,
-    pub rlimits: Vec<(libc::c_int, u64, u64)>,
     pub seccomp: Option<crate::security::seccomp::Program>,
     /// Connected to linux.seccomp.listenerPath when the profile has NOTIFY rules.
     pub seccomp_agent: Option<OwnedFd>,

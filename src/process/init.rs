@@ -96,9 +96,9 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
         super::console::become_stdio(peer)?;
     }
     drop(tty);
-    process_attrs::rlimits(&plan.rlimits, &plan.process)?;
-    process_attrs::scheduler(&plan.process)?;
-    process_attrs::io_priority(&plan.process)?;
+    process_attrs::rlimits(&plan.attrs)?;
+    process_attrs::scheduler(&plan.attrs)?;
+    process_attrs::io_priority(&plan.attrs)?;
     process_attrs::memory_policy(plan.memory_policy.as_ref())?;
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
@@ -168,9 +168,9 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         .map_err(|e| anyhow!("linux.devices: {e:#}"))?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
     root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
-    let console = if plan.process.terminal().unwrap_or(false) {
+    let console = if plan.attrs.terminal {
         let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
-        let size = plan.process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16));
+        let size = plan.attrs.console_size;
         let peer = super::console::setup(&root, sock, size)?;
         super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
         Some(peer)

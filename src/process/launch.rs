@@ -90,7 +90,7 @@ fn supervise(
     if !self_join {
         crate::cgroups::join(&rest, pid)?;
     }
-    if let Some(adj) = plan.process.oom_score_adj() {
+    if let Some(adj) = plan.attrs.oom_score_adj {
         crate::security::process_attrs::oom_score_adj(pid, adj)?;
     }
     if !self_join {

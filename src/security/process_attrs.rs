@@ -8,19 +8,57 @@ use oci_spec::runtime::{
     MemoryPolicyModeType, Process,
 };
 
-pub fn rlimits(limits: &[(libc::c_int, u64, u64)], process: &Process) -> Result<()> {
-    let types = process.rlimits().clone().unwrap_or_default();
-    for (i, (res, soft, hard)) in limits.iter().enumerate() {
-        sys::setrlimit(*res, *soft, *hard).map_err(|e| {
-            let name = types.get(i).map(|t| crate::spec::plan::rlimit_name(t.typ())).unwrap_or_default();
-            anyhow!("process.rlimits[{i}] ({name} soft {soft} hard {hard}): setrlimit: {e}")
-        })?;
-    }
-    Ok(())
+/// What `process` asks of the process beyond its identity, compiled in the
+/// parent into plain data; init and exec's child only apply it.
+#[derive(Debug, Clone, Default)]
+pub struct Attrs {
+    /// (resource, soft, hard, the spec's name for messages).
+    pub rlimits: Vec<(libc::c_int, u64, u64, String)>,
+    pub scheduler: Option<Sched>,
+    /// (class, priority) for ioprio_set.
+    pub io_priority: Option<(u32, u32)>,
+    pub oom_score_adj: Option<i32>,
+    pub terminal: bool,
+    /// (rows, columns).
+    pub console_size: Option<(u16, u16)>,
 }
 
-pub fn scheduler(process: &Process) -> Result<()> {
-    let Some(s) = process.scheduler() else { return Ok(()) };
+/// sched_setattr's arguments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sched {
+    pub policy: u32,
+    pub flags: u64,
+    pub nice: i32,
+    pub priority: u32,
+    pub runtime: u64,
+    pub deadline: u64,
+    pub period: u64,
+}
+
+pub fn compile(process: &Process) -> Result<Attrs> {
+    let rlimits = crate::spec::plan::rlimits(process)?
+        .into_iter()
+        .zip(process.rlimits().iter().flatten())
+        .map(|((res, soft, hard), r)| (res, soft, hard, crate::spec::plan::rlimit_name(r.typ())))
+        .collect();
+    Ok(Attrs {
+        rlimits,
+        scheduler: process.scheduler().as_ref().map(sched),
+        io_priority: process.io_priority().as_ref().map(|p| {
+            let class = match p.class() {
+                IOPriorityClass::IoprioClassRt => 1,
+                IOPriorityClass::IoprioClassBe => 2,
+                IOPriorityClass::IoprioClassIdle => 3,
+            };
+            (class, p.priority() as u32)
+        }),
+        oom_score_adj: process.oom_score_adj(),
+        terminal: process.terminal().unwrap_or(false),
+        console_size: process.console_size().as_ref().map(|b| (b.height() as u16, b.width() as u16)),
+    })
+}
+
+fn sched(s: &oci_spec::runtime::Scheduler) -> Sched {
     use LinuxSchedulerPolicy as P;
     let policy = match s.policy() {
         P::SchedOther => 0,
@@ -44,8 +82,7 @@ pub fn scheduler(process: &Process) -> Result<()> {
             F::SchedFlagUtilClampMax => 0x40,
         };
     }
-    let mut attr = sys::SchedAttr {
-        size: 0,
+    Sched {
         policy,
         flags,
         nice: s.nice().unwrap_or(0),
@@ -53,18 +90,35 @@ pub fn scheduler(process: &Process) -> Result<()> {
         runtime: s.runtime().unwrap_or(0),
         deadline: s.deadline().unwrap_or(0),
         period: s.period().unwrap_or(0),
+    }
+}
+
+pub fn rlimits(a: &Attrs) -> Result<()> {
+    for (i, (res, soft, hard, name)) in a.rlimits.iter().enumerate() {
+        sys::setrlimit(*res, *soft, *hard)
+            .map_err(|e| anyhow!("process.rlimits[{i}] ({name} soft {soft} hard {hard}): setrlimit: {e}"))?;
+    }
+    Ok(())
+}
+
+pub fn scheduler(a: &Attrs) -> Result<()> {
+    let Some(s) = a.scheduler else { return Ok(()) };
+    let mut attr = sys::SchedAttr {
+        size: 0,
+        policy: s.policy,
+        flags: s.flags,
+        nice: s.nice,
+        priority: s.priority,
+        runtime: s.runtime,
+        deadline: s.deadline,
+        period: s.period,
     };
     sys::sched_setattr(&mut attr).map_err(|e| anyhow!("process.scheduler: sched_setattr: {e}"))
 }
 
-pub fn io_priority(process: &Process) -> Result<()> {
-    let Some(p) = process.io_priority() else { return Ok(()) };
-    let class = match p.class() {
-        IOPriorityClass::IoprioClassRt => 1,
-        IOPriorityClass::IoprioClassBe => 2,
-        IOPriorityClass::IoprioClassIdle => 3,
-    };
-    sys::ioprio_set(class, p.priority() as u32).map_err(|e| anyhow!("process.ioPriority: ioprio_set: {e}"))
+pub fn io_priority(a: &Attrs) -> Result<()> {
+    let Some((class, prio)) = a.io_priority else { return Ok(()) };
+    sys::ioprio_set(class, prio).map_err(|e| anyhow!("process.ioPriority: ioprio_set: {e}"))
 }
 
 pub fn personality(domain: libc::c_ulong) -> Result<()> {

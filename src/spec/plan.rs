@@ -28,7 +28,8 @@ pub struct LaunchPlan {
     /// What the state document and the hooks report of the config.
     pub oci_version: String,
     pub annotations: std::collections::HashMap<String, String>,
-    pub process: Process,
+    /// rlimits, scheduler, I/O priority, oom_score_adj, the terminal.
+    pub attrs: process_attrs::Attrs,
     pub hostname: Option<String>,
     pub domainname: Option<String>,
     pub cgroups_path: Option<PathBuf>,
@@ -40,7 +41,6 @@ pub struct LaunchPlan {
     pub seccomp_metadata: String,
     pub ns: NamespacePlan,
     pub mounts: Vec<MountPlan>,
-    pub rlimits: Vec<(libc::c_int, u64, u64)>,
     /// What the process becomes before it execs the container's program.
     pub handoff: Handoff,
     /// process.execCPUAffinity.initial, set at init's start.
@@ -109,7 +109,7 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     let ns = namespaces(&spec)?;
     let in_userns = ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User);
     let mounts = mounts(&spec, &bundle, in_userns)?;
-    let rlimits = rlimits(&process)?;
+    let attrs = process_attrs::compile(&process)?;
     let personality = personality(&linux)?;
     let seccomp = match linux.seccomp() {
         Some(s) => {
@@ -150,10 +150,9 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         rootfs_propagation: linux.rootfs_propagation().as_deref().and_then(options::propagation_option),
         bundle,
         rootfs,
-        process,
+        attrs,
         ns,
         mounts,
-        rlimits,
         handoff,
         initial_cpus,
         opts,
