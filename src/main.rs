@@ -28,7 +28,16 @@ fn main() {
         eprintln!("berth: error: {e:#}");
         std::process::exit(1);
     }
-    let result = preserved.and_then(|()| dispatch(&cli.global, &command));
+    let mut global = cli.global;
+    let result = preserved
+        .and_then(|()| {
+            // spec and features keep no state.
+            if !global.root_given && !matches!(command, Command::Spec(_) | Command::Features) {
+                global.root = berth::rootless::default_root(berth::rootless::detect(global.rootless.as_deref()))?;
+            }
+            Ok(())
+        })
+        .and_then(|()| dispatch(&global, &command));
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {

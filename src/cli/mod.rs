@@ -20,6 +20,9 @@ pub struct Cli {
 pub struct GlobalOpts {
     /// Directory holding container state.
     pub root: PathBuf,
+    /// Whether --root was given (else `root` is the default, which main
+    /// replaces with the rootless one when berth runs rootless).
+    pub root_given: bool,
     /// Append log lines to this file instead of stderr.
     pub log: Option<PathBuf>,
     /// Format of log lines.
@@ -239,7 +242,7 @@ static GLOBALS: [Opt; 7] = [
     value("log-format", None, "text|json", "Format of log lines [default: text]"),
     flag("debug", None, "Also log debug messages"),
     flag("systemd-cgroup", None, "Manage cgroups through systemd (needs a running systemd)"),
-    value("rootless", None, "true|false|auto", "Rootless mode (accepted for compatibility)"),
+    value("rootless", None, "true|false|auto", "Rootless mode: auto (the default) when not root on the host"),
     flag("version", Some('v'), "Print the version and exit"),
 ];
 
@@ -456,6 +459,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
     let g = &m.global;
     let global = GlobalOpts {
         root: g.path("root").unwrap_or_else(|| PathBuf::from("/run/berth")),
+        root_given: g.path("root").is_some(),
         log: g.path("log"),
         log_format: match g.choice("log-format", &["text", "json"], "text")? {
             "json" => LogFormat::Json,
