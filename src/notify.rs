@@ -34,7 +34,7 @@ pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
     // The state dir is root's alone: a mapped root reaches it only by fd.
     let in_userns =
         plan.ns.new_user || plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
-    let source_fd = in_userns
+    let source_fd = (in_userns && nix::unistd::geteuid().is_root())
         .then(|| crate::sys::open_tree_clone_at(libc::AT_FDCWD, &dir, false))
         .transpose()
         .map_err(|e| anyhow!("NOTIFY_SOCKET: open {}: {e}", dir.display()))?;

@@ -370,7 +370,10 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
         if typ == "bind" {
             options.flags |= nix::mount::MsFlags::MS_BIND;
         }
-        let source_fd = match (&source, is_bind && in_userns) {
+        // A parent without root reaches the sources as the container's user
+        // does (its own ids are the ones mapped), and may not clone mounts.
+        let by_parent = is_bind && in_userns && nix::unistd::geteuid().is_root();
+        let source_fd = match (&source, by_parent) {
             (Some(src), true) => Some(
                 crate::sys::open_tree_clone_at(
                     libc::AT_FDCWD,
