@@ -23,18 +23,28 @@ CARGO_PROFILE_RELEASE_STRIP=false RUSTFLAGS="-C target-feature=+crt-static" \
 BIN=$PWD/target/hot-symbols/$TARGET/release/berth
 
 WORK=$(mktemp -d /tmp/berth-hot.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# The bundles' cgroups are named after this shell, so that the cleanup can
+# remove exactly them (and only them) if a round left one behind.
+CG=berth-hot-$$
+cleanup() {
+    rm -rf "$WORK"
+    for d in /sys/fs/cgroup/$CG-* /sys/fs/cgroup/*/$CG-*; do
+        [ -d "$d" ] && rmdir "$d" 2>/dev/null
+    done
+    return 0
+}
+trap cleanup EXIT
 cp -a bundles/rootfs "$WORK/rootfs"
 for name in true sleep; do
     mkdir "$WORK/$name"
-    python3 - "$WORK" "$name" <<'EOF'
+    python3 - "$WORK" "$name" "$CG" <<'EOF'
 import json, os, sys
-work, name = sys.argv[1], sys.argv[2]
+work, name, cg = sys.argv[1], sys.argv[2], sys.argv[3]
 c = json.load(open("bundles/config.json"))
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/true"] if name == "true" else ["/bin/sleep", "60"]
 c["root"] = {"path": os.path.join(work, "rootfs"), "readonly": True}
-c["linux"]["cgroupsPath"] = "/berth-hot-%d-%s" % (os.getpid(), name)
+c["linux"]["cgroupsPath"] = "/%s-%s" % (cg, name)
 c["linux"]["resources"] = {"pids": {"limit": 100}}
 json.dump(c, open(os.path.join(work, name, "config.json"), "w"))
 EOF
