@@ -14,25 +14,13 @@ use oci_spec::runtime::{
 pub struct Attrs {
     /// (resource, soft, hard, the spec's name for messages).
     pub rlimits: Vec<(libc::c_int, u64, u64, String)>,
-    pub scheduler: Option<Sched>,
+    pub scheduler: Option<sys::SchedAttr>,
     /// (class, priority) for ioprio_set.
     pub io_priority: Option<(u32, u32)>,
     pub oom_score_adj: Option<i32>,
     pub terminal: bool,
     /// (rows, columns).
     pub console_size: Option<(u16, u16)>,
-}
-
-/// sched_setattr's arguments.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sched {
-    pub policy: u32,
-    pub flags: u64,
-    pub nice: i32,
-    pub priority: u32,
-    pub runtime: u64,
-    pub deadline: u64,
-    pub period: u64,
 }
 
 pub fn compile(process: &Process) -> Result<Attrs> {
@@ -58,7 +46,7 @@ pub fn compile(process: &Process) -> Result<Attrs> {
     })
 }
 
-fn sched(s: &oci_spec::runtime::Scheduler) -> Sched {
+fn sched(s: &oci_spec::runtime::Scheduler) -> sys::SchedAttr {
     use LinuxSchedulerPolicy as P;
     let policy = match s.policy() {
         P::SchedOther => 0,
@@ -82,7 +70,8 @@ fn sched(s: &oci_spec::runtime::Scheduler) -> Sched {
             F::SchedFlagUtilClampMax => 0x40,
         };
     }
-    Sched {
+    sys::SchedAttr {
+        size: 0,
         policy,
         flags,
         nice: s.nice().unwrap_or(0),
@@ -102,17 +91,7 @@ pub fn rlimits(a: &Attrs) -> Result<()> {
 }
 
 pub fn scheduler(a: &Attrs) -> Result<()> {
-    let Some(s) = a.scheduler else { return Ok(()) };
-    let mut attr = sys::SchedAttr {
-        size: 0,
-        policy: s.policy,
-        flags: s.flags,
-        nice: s.nice,
-        priority: s.priority,
-        runtime: s.runtime,
-        deadline: s.deadline,
-        period: s.period,
-    };
+    let Some(mut attr) = a.scheduler else { return Ok(()) };
     sys::sched_setattr(&mut attr).map_err(|e| anyhow!("process.scheduler: sched_setattr: {e}"))
 }
 

@@ -383,7 +383,9 @@ pub fn capget() -> std::io::Result<(u64, u64, u64)> {
     ))
 }
 
+/// sched_setattr's struct sched_attr (`size` is filled in by the call).
 #[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SchedAttr {
     pub size: u32,
     pub policy: u32,
