@@ -212,11 +212,7 @@ fn unknown_capability_is_a_warning_and_the_container_runs() {
     b.write_config();
     let (out, log) = berth_logged(&b, &["run", "--bundle", &b.bundle_arg(), &b.id]);
     assert_ok(&out, "run with unknown capabilities");
-    let warnings: Vec<String> = json_log_lines(&log)
-        .into_iter()
-        .filter(|l| l["level"] == "warning")
-        .map(|l| l["msg"].as_str().unwrap().to_string())
-        .collect();
+    let warnings = log_messages(&log, "warning");
     for needle in
         ["process.capabilities.bounding[0]: \"CAP_NOPE\"", "process.capabilities.ambient[0]: \"CAP_ALSO_NOPE\""]
     {

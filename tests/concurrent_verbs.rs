@@ -46,18 +46,9 @@ fn outcomes(children: Vec<Child>, allowed: &[&str]) -> usize {
     ok
 }
 
-fn running(name: &str) -> Bundle {
-    let mut b = Bundle::new(name);
-    b.args(&["sleep", "60"]);
-    let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
-    b.wait_status("running");
-    b
-}
-
 #[test]
 fn parallel_delete_force_all_succeed() {
-    let b = running("par-delete");
+    let b = running("par-delete", |_| {});
     let ok = outcomes(spawn_many(&b, &["delete", "--force", &b.id]), &[]);
     assert_eq!(ok, N, "delete --force succeeds even when another call got there first");
     b.assert_clean();
@@ -66,7 +57,7 @@ fn parallel_delete_force_all_succeed() {
 
 #[test]
 fn parallel_kill_then_delete() {
-    let b = running("par-kill");
+    let b = running("par-kill", |_| {});
     let ok = outcomes(spawn_many(&b, &["kill", &b.id, "KILL"]), &["container not running"]);
     assert!(ok >= 1, "no kill succeeded");
     b.wait_status("stopped");

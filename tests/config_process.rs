@@ -4,8 +4,6 @@ mod config_common;
 use config_common::*;
 
 use serde_json::{json, Value};
-use std::io::Read;
-use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -282,23 +280,6 @@ fn scheduler_policy_and_nice() {
 
 // ---------------------------------------------------------------------------
 // process.terminal and consoleSize, with --console-socket
-
-/// Reads a pty master until every peer is closed (EIO).
-fn read_pty(master: OwnedFd) -> Vec<u8> {
-    let mut f = std::fs::File::from(master);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
-            Err(e) => panic!("read pty master: {e}"),
-        }
-    }
-    out
-}
 
 #[test]
 fn terminal_pty_comes_through_the_console_socket() {

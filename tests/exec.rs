@@ -12,16 +12,6 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// A container running `sleep 300`, created with `run -d`; `change` edits its config first.
-fn running(name: &str, change: impl FnOnce(&mut Bundle)) -> Bundle {
-    let mut b = Bundle::new(name);
-    b.args(&["sleep", "300"]);
-    change(&mut b);
-    let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
-    b.wait_status("running");
-    b
-}
-
 fn init_pid(b: &Bundle) -> i64 {
     b.state()["pid"].as_i64().unwrap()
 }
@@ -38,12 +28,6 @@ fn exec_report(b: &Bundle, flags: &[&str]) -> Value {
     let out = exec(b, &args);
     assert_ok(&out, "exec probe report");
     parse_json_line(&out.stdout)
-}
-
-fn stop(b: &Bundle) {
-    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete --force");
-    b.assert_clean();
-    b.assert_no_process();
 }
 
 /// The pid a --pid-file holds.

@@ -237,11 +237,7 @@ fn runc_spec_ambient_caps_are_a_warning_in_the_json_log() {
     let bundle = b.path().to_str().unwrap().to_string();
     let out = b.berth(&["--log", log.to_str().unwrap(), "--log-format", "json", "run", "--bundle", &bundle, &b.id]);
     assert_ok(&out, "run runc spec");
-    let warnings: Vec<String> = json_log_lines(&log)
-        .into_iter()
-        .filter(|l| l["level"] == "warning")
-        .map(|l| l["msg"].as_str().unwrap().to_string())
-        .collect();
+    let warnings = log_messages(&log, "warning");
     assert!(
         warnings.iter().any(|w| w.contains("process.capabilities.ambient") && w.contains("CAP_KILL")),
         "{warnings:?}"

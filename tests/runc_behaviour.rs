@@ -6,22 +6,6 @@ use common::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 
-fn running(name: &str, change: impl FnOnce(&mut Bundle)) -> Bundle {
-    let mut b = Bundle::new(name);
-    b.args(&["sleep", "60"]);
-    change(&mut b);
-    let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
-    b.wait_status("running");
-    b
-}
-
-fn stop(b: &Bundle) {
-    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete --force");
-    b.assert_clean();
-    b.assert_no_process();
-}
-
 fn all_sets(caps: &[&str]) -> Value {
     json!({"bounding": caps, "effective": caps, "permitted": caps, "inheritable": caps, "ambient": caps})
 }
@@ -356,7 +340,6 @@ fn item_26_error_texts_engines_match() {
 /// Runs the bundle with a terminal through a console socket; returns what
 /// the process wrote on the pty.
 fn run_on_pty(b: &Bundle) -> String {
-    use std::io::Read;
     b.write_config();
     let sock = b.path().join("console.sock");
     let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
@@ -369,18 +352,7 @@ fn run_on_pty(b: &Bundle) -> String {
         .spawn()
         .unwrap();
     let (conn, _) = listener.accept().unwrap();
-    let master = recv_fd(&conn).expect("no pty master");
-    let mut f = std::fs::File::from(master);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
-            Err(e) => panic!("read pty: {e}"),
-        }
-    }
+    let out = read_pty(recv_fd(&conn).expect("no pty master"));
     assert!(child.wait().unwrap().success(), "berth run failed");
     String::from_utf8_lossy(&out).replace('\r', "")
 }
@@ -441,14 +413,6 @@ fn item_12_update_cpu_period_and_quota_in_either_order() {
     b.assert_clean();
 }
 
-fn debug_lines(log: &std::path::Path) -> Vec<String> {
-    json_log_lines(log)
-        .into_iter()
-        .filter(|l| l["level"] == "debug")
-        .map(|l| l["msg"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// 24: with --debug, run and exec log their steps at level debug.
 #[test]
 fn item_24_debug_lines_for_run_and_exec() {
@@ -456,7 +420,7 @@ fn item_24_debug_lines_for_run_and_exec() {
     let log = b.path().join("debug.json");
     let l = log.to_str().unwrap();
     assert_ok(&b.berth(&["--debug", "--log", l, "--log-format", "json", "exec", &b.id, "true"]), "exec");
-    let lines = debug_lines(&log);
+    let lines = log_messages(&log, "debug");
     assert!(lines.iter().any(|m| m.starts_with(&format!("exec {}: into init", b.id))), "{lines:?}");
     assert!(lines.iter().any(|m| m.contains("ended with status 0")), "{lines:?}");
     stop(&b);
@@ -466,7 +430,7 @@ fn item_24_debug_lines_for_run_and_exec() {
     let bundle = r.bundle_arg();
     let l = log.to_str().unwrap();
     assert_ok(&r.berth(&["--debug", "--log", l, "--log-format", "json", "run", "--bundle", &bundle, &r.id]), "run");
-    let lines = debug_lines(&log);
+    let lines = log_messages(&log, "debug");
     for step in ["created", "started", "ended with status 0", "deleted"] {
         assert!(lines.iter().any(|m| m.starts_with(&format!("run {}", r.id)) && m.contains(step)), "{step}: {lines:?}");
     }

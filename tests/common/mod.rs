@@ -413,3 +413,48 @@ pub fn stop_attacker(a: Bundle, child: std::process::Child) -> Value {
     a.assert_clean();
     parse_json_line(&out.stdout)
 }
+
+/// A container left running `sleep 300` (`change` edits its bundle first).
+pub fn running(name: &str, change: impl FnOnce(&mut Bundle)) -> Bundle {
+    let mut b = Bundle::new(name);
+    b.args(&["sleep", "300"]);
+    change(&mut b);
+    let bundle = b.bundle_arg();
+    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    b.wait_status("running");
+    b
+}
+
+/// `delete --force`, then nothing of the container may remain.
+pub fn stop(b: &Bundle) {
+    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete --force");
+    b.assert_clean();
+    b.assert_no_process();
+}
+
+/// Reads a pty master until every peer is closed (EIO).
+pub fn read_pty(master: std::os::fd::OwnedFd) -> Vec<u8> {
+    use std::io::Read;
+    let mut f = std::fs::File::from(master);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
+            Err(e) => panic!("read pty master: {e}"),
+        }
+    }
+    out
+}
+
+/// The messages of a `--log-format json` log at `level` ("warning", "debug").
+pub fn log_messages(path: &Path, level: &str) -> Vec<String> {
+    json_log_lines(path)
+        .into_iter()
+        .filter(|l| l["level"] == level)
+        .map(|l| l["msg"].as_str().unwrap().to_string())
+        .collect()
+}
