@@ -4,6 +4,7 @@
 //! with processes in it is allowed (engines reuse pod cgroups) with runc's
 //! warning.
 
+use super::freezer::Freezer;
 use super::Layout;
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -15,7 +16,9 @@ pub fn check(layout: &Layout, rel: &Path) -> Result<()> {
         if !dir.is_dir() {
             continue;
         }
-        if frozen(&dir, h.v2) {
+        let freezer = if h.v2 { Freezer::V2(dir.clone()) } else { Freezer::V1(dir.clone()) };
+        // Only the freezer's own hierarchy (or cgroup2) has the file to read.
+        if freezer.is_frozen().unwrap_or(false) {
             bail!(
                 "linux.cgroupsPath: the cgroup {} is frozen; thaw it first (a container started in it could never run)",
                 dir.display()
@@ -33,13 +36,4 @@ pub fn check(layout: &Layout, rel: &Path) -> Result<()> {
         crate::logging::warn(&format!("container's cgroup is not empty: {n} process(es) in {}", dir.display()));
     }
     Ok(())
-}
-
-fn frozen(dir: &Path, v2: bool) -> bool {
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).map(|s| s.trim().to_string()).unwrap_or_default();
-    if v2 {
-        read("cgroup.freeze") == "1"
-    } else {
-        matches!(read("freezer.state").as_str(), "FROZEN" | "FREEZING")
-    }
 }
