@@ -10,7 +10,7 @@
 //! followed, and files are created with O_EXCL|O_NOFOLLOW.
 
 use super::safe_path::{Kind, Root};
-use crate::sys::{self, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use crate::sys::{self, RESOLVE_NO_XDEV, RESOLVE_STRICT as STRICT};
 use anyhow::{anyhow, bail, Result};
 use nix::fcntl::AtFlags;
 use nix::sys::stat::{fstatat, SFlag};
@@ -19,8 +19,6 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
-const RESOLVE_NO_XDEV: u64 = 0x01;
-const STRICT: u64 = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 
 /// An open directory of the container's /dev tree, and its path there.
 pub struct DevDir {

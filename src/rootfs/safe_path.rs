@@ -8,7 +8,7 @@
 //! symlink-free path, so a symlink swapped in after the walk makes the open
 //! fail instead of escaping.
 
-use crate::sys::{self, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use crate::sys::{self, RESOLVE_STRICT as STRICT};
 use anyhow::{anyhow, bail, Result};
 use nix::fcntl::AtFlags;
 use nix::sys::stat::{fstatat, Mode, SFlag};
@@ -18,7 +18,6 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 
 const MAX_SYMLINKS: usize = 40;
-const STRICT: u64 = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 
 /// What to create at the end of a path that does not exist yet.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -114,6 +114,9 @@ pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
 pub const RESOLVE_BENEATH: u64 = 0x08;
 pub const RESOLVE_IN_ROOT: u64 = 0x10;
+pub const RESOLVE_NO_XDEV: u64 = 0x01;
+/// Beneath the directory, following no symlink of either kind.
+pub const RESOLVE_STRICT: u64 = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 
 /// openat2(2): opens `path` under `dirfd` with the `resolve` restrictions.
 /// O_CLOEXEC is always added.
@@ -309,17 +312,6 @@ pub fn new_detached_mount(fstype: &CStr, options: &[(&CStr, &CStr)], attrs: u64)
     })?;
     // SAFETY: a fresh mount fd from the kernel.
     Ok(unsafe { OwnedFd::from_raw_fd(m as RawFd) })
-}
-
-/// fstatfs(2)'s filesystem type of the file `fd` is open on.
-pub fn fs_magic(fd: RawFd) -> std::io::Result<i64> {
-    // SAFETY: statfs is plain old data; all-zero is a valid value.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid, writable statfs; fd is a caller's open fd.
-    if unsafe { libc::fstatfs(fd, &mut st) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(st.f_type as i64)
 }
 
 pub fn setrlimit(resource: libc::c_int, soft: u64, hard: u64) -> std::io::Result<()> {

@@ -15,8 +15,7 @@
 //!   links and mount crossings, never with O_CREAT, and checked again with
 //!   fstatfs before the write.
 
-use super::{fs_magic, new_detached_mount, open_tree_clone_at, openat2};
-use super::{RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use super::{new_detached_mount, open_tree_clone_at, openat2, RESOLVE_NO_XDEV, RESOLVE_STRICT};
 use std::io::{Error, ErrorKind, Result, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
@@ -25,8 +24,11 @@ use std::path::Path;
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 /// The inode number of every proc instance's root directory.
 const PROC_ROOT_INO: u64 = 1;
-const RESOLVE_NO_XDEV: u64 = 0x01;
-const RESOLVE: u64 = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+const RESOLVE: u64 = RESOLVE_STRICT | RESOLVE_NO_XDEV;
+
+fn fs_magic(fd: &OwnedFd) -> Result<i64> {
+    Ok(nix::sys::statfs::fstatfs(fd).map_err(Error::from)?.filesystem_type().0 as i64)
+}
 
 /// A private handle on a procfs of the caller's pid namespace.
 pub struct ProcFs {
@@ -37,7 +39,7 @@ impl ProcFs {
     pub fn open() -> Result<ProcFs> {
         let root = new_detached_mount(c"proc", &[], 0)
             .or_else(|_| open_tree_clone_at(libc::AT_FDCWD, Path::new("/proc"), false))?;
-        if fs_magic(root.as_raw_fd())? != PROC_SUPER_MAGIC {
+        if fs_magic(&root)? != PROC_SUPER_MAGIC {
             return Err(Error::other("/proc is not a procfs"));
         }
         let ino = std::fs::File::from(root.try_clone()?).metadata()?.ino();
@@ -57,7 +59,7 @@ impl ProcFs {
                 }
                 _ => e,
             })?;
-        if fs_magic(fd.as_raw_fd())? != PROC_SUPER_MAGIC {
+        if fs_magic(&fd)? != PROC_SUPER_MAGIC {
             return Err(Error::other("not a procfs file"));
         }
         let mut file = std::fs::File::from(fd);
