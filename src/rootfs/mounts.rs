@@ -56,25 +56,18 @@ pub fn read_only_dev_last(root: &Root, mounts: &[MountPlan]) -> Result<()> {
 /// symlink (even one to itself), the mount would land where the image
 /// decides (the CVE-2019-19921 class), so it is refused as runc refuses it.
 fn ordinary_directory(root: &Root, m: &MountPlan) -> Result<()> {
-    let mut here = std::path::PathBuf::new();
-    for c in m.destination.components() {
-        let parent = root.open_strict(&here, libc::O_PATH | libc::O_DIRECTORY)?;
-        here.push(c);
-        let kind = match nix::sys::stat::fstatat(&parent, c.as_os_str(), nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Ok(st) => nix::sys::stat::SFlag::from_bits_truncate(st.st_mode) & nix::sys::stat::SFlag::S_IFMT,
-            // Missing: berth makes it, as a directory.
-            Err(nix::errno::Errno::ENOENT) => return Ok(()),
-            Err(e) => anyhow::bail!("/{}: {e}", here.display()),
-        };
-        if kind != nix::sys::stat::SFlag::S_IFDIR {
-            anyhow::bail!(
-                "/{} must be mounted on an ordinary directory (/{} is a symlink or not a directory in the rootfs)",
-                m.destination.display(),
-                here.display()
-            );
-        }
+    // Strict resolution refuses a symlink anywhere on the way (ELOOP) and
+    // a non-directory (ENOTDIR); a missing one is made as a directory.
+    let flags = libc::O_PATH | libc::O_DIRECTORY;
+    match sys::openat2(root.fd().as_raw_fd(), &m.destination, flags, 0, sys::RESOLVE_STRICT) {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)) => anyhow::bail!(
+            "/{} must be mounted on an ordinary directory (a symlink or a non-directory is on its way in the rootfs)",
+            m.destination.display()
+        ),
+        Err(e) => anyhow::bail!("/{}: {e}", m.destination.display()),
     }
-    Ok(())
 }
 
 /// The mode of the directory a tmpfs covers, kept (setuid, setgid and sticky
