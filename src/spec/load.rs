@@ -44,10 +44,11 @@ pub fn parse(text: &[u8]) -> Result<Loaded> {
 /// adding a namespace `berth spec` already has) counts once; device access
 /// letters other than r, w and m (`rwa`) are ignored, never widening a rule.
 fn normalize(spec: &mut Spec, warnings: &mut Vec<String>) {
-    let Some(mut linux) = spec.linux().clone() else { return };
-    if let Some(namespaces) = linux.namespaces().clone() {
-        let mut kept: Vec<oci_spec::runtime::LinuxNamespace> = Vec::new();
-        for (i, mut ns) in namespaces.into_iter().enumerate() {
+    // In place: a clone of `linux` would copy the whole seccomp profile.
+    let Some(linux) = spec.linux_mut() else { return };
+    if let Some(namespaces) = linux.namespaces_mut() {
+        let mut kept: Vec<oci_spec::runtime::LinuxNamespace> = Vec::with_capacity(namespaces.len());
+        for (i, mut ns) in namespaces.drain(..).enumerate() {
             if ns.path().as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
                 ns.set_path(None);
             }
@@ -57,25 +58,19 @@ fn normalize(spec: &mut Spec, warnings: &mut Vec<String>) {
             }
             kept.push(ns);
         }
-        linux.set_namespaces(Some(kept));
+        *namespaces = kept;
     }
-    if let Some(mut resources) = linux.resources().clone() {
-        if let Some(mut devices) = resources.devices().clone() {
-            for (i, d) in devices.iter_mut().enumerate() {
-                let Some(access) = d.access().clone() else { continue };
-                let (known, other): (String, String) = access.chars().partition(|c| "rwm".contains(*c));
-                if !other.is_empty() && !known.is_empty() {
-                    warnings.push(format!(
-                        "linux.resources.devices[{i}].access: {other:?} ignored (only r, w and m mean anything)"
-                    ));
-                    d.set_access(Some(known));
-                }
-            }
-            resources.set_devices(Some(devices));
+    let devices = linux.resources_mut().as_mut().and_then(|r| r.devices_mut().as_mut());
+    for (i, d) in devices.into_iter().flatten().enumerate() {
+        let Some(access) = d.access().clone() else { continue };
+        let (known, other): (String, String) = access.chars().partition(|c| "rwm".contains(*c));
+        if !other.is_empty() && !known.is_empty() {
+            warnings.push(format!(
+                "linux.resources.devices[{i}].access: {other:?} ignored (only r, w and m mean anything)"
+            ));
+            d.set_access(Some(known));
         }
-        linux.set_resources(Some(resources));
     }
-    spec.set_linux(Some(linux));
 }
 
 #[cfg(test)]
