@@ -32,7 +32,7 @@ pub fn enter(
         unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| anyhow!("unshare user namespace: {e}"))?;
         parent.map_user_ns()?;
     }
-    if ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User) {
+    if ns.in_user_ns() {
         become_root_in_userns()?;
     }
     let rest = ns.unshare_flags;

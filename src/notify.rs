@@ -32,9 +32,7 @@ pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
     std::fs::create_dir(&dir).map_err(|e| anyhow!("NOTIFY_SOCKET: create {}: {e}", dir.display()))?;
     let ro: Vec<String> = ["rbind", "nosuid", "noexec", "nodev", "ro"].iter().map(|s| s.to_string()).collect();
     // The state dir is root's alone: a mapped root reaches it only by fd.
-    let in_userns =
-        plan.ns.new_user || plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
-    let source_fd = (in_userns && nix::unistd::geteuid().is_root())
+    let source_fd = (plan.ns.in_user_ns() && nix::unistd::geteuid().is_root())
         .then(|| crate::sys::open_tree_clone_at(libc::AT_FDCWD, &dir, false))
         .transpose()
         .map_err(|e| anyhow!("NOTIFY_SOCKET: open {}: {e}", dir.display()))?;

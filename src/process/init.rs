@@ -151,9 +151,7 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     };
     mounts::mount_all(&root, &plan.mounts, &view)?;
     let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
-    let bind_nodes = plan.ns.new_user
-        || !plan.ns.joins.is_empty()
-            && plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::User);
+    let bind_nodes = plan.ns.in_user_ns();
     if !dev_is_bind {
         // A config mount at a default node's path wins (and maskedPaths will
         // then check that /dev/null really is the null device).

@@ -81,6 +81,13 @@ pub struct NamespacePlan {
     pub new_uts: bool,
 }
 
+impl NamespacePlan {
+    /// The container has a user namespace of its own: a new one, or joined.
+    pub fn in_user_ns(&self) -> bool {
+        self.new_user || self.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User)
+    }
+}
+
 pub struct MountPlan {
     /// Index in config.json, for error messages.
     pub index: usize,
@@ -107,8 +114,7 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     let process = spec.process().clone().context("process: missing")?;
     let linux = spec.linux().clone().unwrap_or_default();
     let ns = namespaces(&spec)?;
-    let in_userns = ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User);
-    let mounts = mounts(&spec, &bundle, in_userns)?;
+    let mounts = mounts(&spec, &bundle, ns.in_user_ns())?;
     let attrs = process_attrs::compile(&process)?;
     let personality = personality(&linux)?;
     let seccomp = match linux.seccomp() {
@@ -127,11 +133,8 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
         }
         None => None,
     };
-    let grantable = if ns.new_user || ns.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User) {
-        crate::security::caps::kernel_caps()
-    } else {
-        crate::security::caps::held_by_us()
-    };
+    let grantable =
+        if ns.in_user_ns() { crate::security::caps::kernel_caps() } else { crate::security::caps::held_by_us() };
     let handoff = handoff(&process, grantable, seccomp.is_some(), personality, opts.preserve_fds)?;
     let initial_cpus = process_attrs::cpu_list(
         process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
