@@ -5,6 +5,7 @@ pub mod cgroups;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub use error::{Error, Result};
 pub mod hooks;
 pub mod logging;
 pub mod namespaces;

@@ -46,7 +46,8 @@ fn main() {
             // "error" on the line, as runc's level=error: scripts look for it.
             eprintln!("berth: error: {msg}");
             let otherwise = if matches!(command, Command::Exec(_)) { 255 } else { 1 };
-            std::process::exit(berth::error::exit_code(&e, otherwise));
+            let typed = e.chain().find_map(|c| c.downcast_ref::<berth::Error>());
+            std::process::exit(typed.and_then(berth::Error::exit_code).unwrap_or(otherwise));
         }
     }
 }

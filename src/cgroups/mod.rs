@@ -5,12 +5,15 @@
 //! own cgroup: the caller's cgroup belongs to whoever started us.
 
 pub mod device_filter;
+pub mod error;
 pub mod existing;
 pub mod freezer;
 pub mod mount;
 pub mod resources;
 pub mod stats;
 pub mod systemd;
+
+pub use error::Error;
 
 use anyhow::{anyhow, bail, Result};
 use std::path::{Path, PathBuf};

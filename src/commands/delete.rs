@@ -36,7 +36,7 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststop().clone()) {
         crate::hooks::run_all_warn("poststop", &hooks, &state.hook_json(Status::Stopped).to_string());
     }
-    dir.remove()
+    Ok(dir.remove()?)
 }
 
 /// SIGKILL to init and to everything else in the cgroup (processes outside

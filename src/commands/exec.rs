@@ -15,7 +15,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
-    let state = spec::validate::container_id(&a.id).and_then(|()| crate::state::load(&g.root, &a.id))?;
+    spec::validate::container_id(&a.id)?;
+    let state = crate::state::load(&g.root, &a.id)?;
     check_status(&state, a)?;
     // The container's config was warned about at create.
     let config = spec::load(&state.bundle)?.spec;

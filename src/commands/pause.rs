@@ -18,7 +18,7 @@ pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     if let Err(e) = dir.save(&state) {
         // Unrecorded, a frozen container could never be resumed: undo.
         let _ = freezer.thaw();
-        return Err(e);
+        return Err(e.into());
     }
     Ok(0)
 }

@@ -9,7 +9,6 @@
 
 pub use super::enter_plan::EnterPlan;
 use super::sync::{Channel, ToInit, ToParent};
-use crate::error::ExitError;
 use crate::sys::Forked;
 use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};
@@ -61,9 +60,9 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     chan.send(&ToInit::Go)?;
     match chan.recv::<ToParent>()? {
         None => crate::cgroups::join(&plan.frozen_dirs, pid),
-        Some(ToParent::Error { msg, exit }) => {
+        Some(ToParent::Error(e)) => {
             super::launch::reap(pid);
-            Err(ExitError::new(exit, msg).into())
+            Err(e.into())
         }
         Some(other) => bail!("exec: unexpected message {other:?} from the new process"),
     }

@@ -30,8 +30,9 @@ pub fn run(plan: &EnterPlan, chan: Channel) -> ! {
         Ok(never) => match never {},
         Err(e) => e,
     };
-    let code = crate::error::exit_code(&err, 1);
-    let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
+    let err = crate::Error::from(err);
+    let code = err.exit_code().unwrap_or(1);
+    let _ = chan.send(&ToParent::Error(err));
     // SAFETY: leave the cloned process without running destructors of state
     // that belongs to the parent.
     unsafe { libc::_exit(code) }

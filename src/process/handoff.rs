@@ -39,7 +39,6 @@
 //! The calls whose order matters go through `Kernel`, so a unit test can
 //! record them and check the order without root (tests below).
 
-use crate::error::ExitError;
 use crate::security::caps::CapMasks;
 pub use crate::security::user::UserIds;
 use anyhow::{anyhow, bail, Result};
@@ -246,8 +245,7 @@ impl Kernel for Real<'_> {
             Err(e) => e,
             Ok(never) => match never {},
         };
-        let code = if e == nix::errno::Errno::ENOENT { 127 } else { 126 };
-        ExitError::new(code, format!("exec {program:?}: {e}")).into()
+        crate::Error::from(super::Error::Exec { program: program.to_string_lossy().into_owned(), os: e.into() }).into()
     }
 }
 

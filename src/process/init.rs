@@ -54,8 +54,9 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
         Ok(ready) => wait_and_exec(plan, ctx, &ready),
         Err(e) => e,
     };
-    let code = crate::error::exit_code(&err, 1);
-    let _ = chan.send(&ToParent::Error { msg: format!("{err:#}"), exit: code });
+    let err = crate::Error::from(err);
+    let code = err.exit_code().unwrap_or(1);
+    let _ = chan.send(&ToParent::Error(err));
     // SAFETY: leave the cloned process without running destructors of state
     // that belongs to the parent.
     unsafe { libc::_exit(code) }
@@ -267,11 +268,11 @@ fn set_names(plan: &LaunchPlan) -> Result<()> {
 fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Error {
     let conn = match crate::state::start_barrier::wait(&ctx.start_listener) {
         Ok(c) => c,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
-    let err = exec(plan, ctx, ready).unwrap_err();
+    let err = crate::Error::from(exec(plan, ctx, ready).unwrap_err());
     crate::state::start_barrier::report(conn, &err);
-    let code = crate::error::exit_code(&err, 1);
+    let code = err.exit_code().unwrap_or(1);
     // SAFETY: exec failed; leave without destructors.
     unsafe { libc::_exit(code) }
 }

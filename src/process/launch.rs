@@ -5,7 +5,6 @@
 pub use super::context::Context;
 use super::init;
 use super::sync::{Channel, ToInit, ToParent};
-use crate::error::ExitError;
 use crate::spec::LaunchPlan;
 use crate::sys::{self, Forked};
 use anyhow::{anyhow, bail, Result};
@@ -123,9 +122,9 @@ fn supervise(
                 chan.send(&ToInit::HooksDone)?;
             }
             Some(ToParent::Ready) => return Ok(()),
-            Some(ToParent::Error { msg, exit }) => {
+            Some(ToParent::Error(e)) => {
                 reap(l.pid);
-                return Err(ExitError::new(exit, msg).into());
+                return Err(e.into());
             }
             None => {
                 let status = reap(l.pid);
@@ -152,9 +151,9 @@ fn kill(l: &Launched) {
 /// error, still queued on the channel, is the one reported.
 fn send(chan: &Channel, msg: &ToInit, l: &Launched) -> Result<()> {
     chan.send(msg).map_err(|e| match chan.recv::<ToParent>() {
-        Ok(Some(ToParent::Error { msg, exit })) => {
+        Ok(Some(ToParent::Error(e))) => {
             reap(l.pid);
-            ExitError::new(exit, msg).into()
+            e.into()
         }
         _ => e,
     })

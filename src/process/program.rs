@@ -5,17 +5,17 @@
 //! access(2)-style prediction does not: runc#3715): only a file with no
 //! execute bit at all, which nobody may run, is refused here (126).
 
-use crate::error::ExitError;
+use super::Error;
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-pub fn find(arg0: &CStr, path_var: &str) -> Result<CString, ExitError> {
+pub fn find(arg0: &CStr, path_var: &str) -> Result<CString, Error> {
     let name = std::ffi::OsStr::from_bytes(arg0.to_bytes());
     let shown = arg0.to_string_lossy();
-    let not_found = || ExitError::new(127, format!("exec: {shown:?}: executable file not found in $PATH"));
-    let denied = || ExitError::new(126, format!("exec: {shown:?}: permission denied"));
+    let not_found = || Error::NotFound { program: shown.to_string() };
+    let denied = || Error::NotExecutable { program: shown.to_string() };
     // A name with a slash is the path itself: a directory there cannot run.
     let is_path = name.as_bytes().contains(&b'/');
     let candidates: Vec<PathBuf> = if is_path {
@@ -59,9 +59,9 @@ mod tests {
         let c = |s: &str| CString::new(s).unwrap();
         // Whoever runs the test, a file with some x bit is found: execve decides.
         assert!(find(&c("owner-only"), path).unwrap().to_str().unwrap().ends_with("/owner-only"));
-        assert_eq!(find(&c("none"), path).unwrap_err().code, 126);
-        assert_eq!(find(&c("missing"), path).unwrap_err().code, 127);
+        assert_eq!(find(&c("none"), path).unwrap_err().exit_code(), Some(126));
+        assert_eq!(find(&c("missing"), path).unwrap_err().exit_code(), Some(127));
         let dir_as_program = format!("{path}/");
-        assert_eq!(find(&c(&dir_as_program), path).unwrap_err().code, 126);
+        assert_eq!(find(&c(&dir_as_program), path).unwrap_err().exit_code(), Some(126));
     }
 }

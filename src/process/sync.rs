@@ -11,7 +11,7 @@
 //! | init   | RunHooks           | rootfs mounted: run prestart/createRuntime hooks  |
 //! | parent | HooksDone          | hooks succeeded                                    |
 //! | init   | Ready              | waiting on the start socket; create may return    |
-//! | init   | Error{msg, exit}   | setup failed; parent reports `msg` once, exits    |
+//! | init   | Error(error)       | setup failed: the typed error, reported once by the parent, whose exit status it decides |
 
 use crate::cgroups::SelfJoin;
 use anyhow::{anyhow, Result};
@@ -26,7 +26,7 @@ pub enum ToParent {
     Grandchild(i32),
     RunHooks,
     Ready,
-    Error { msg: String, exit: i32 },
+    Error(crate::Error),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! config.json: load, validate without side effects, compile into a plan.
 
 pub mod default;
+pub mod error;
 pub mod exec_process;
 pub mod json_path;
 pub mod load;
@@ -9,6 +10,7 @@ pub mod plan;
 pub mod validate;
 pub mod wire;
 
+pub use error::Error;
 pub use load::load;
 pub use plan::{compile, CreateOptions, LaunchPlan};
 

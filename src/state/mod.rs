@@ -3,10 +3,13 @@
 //! start socket. Commands that change a container hold an flock on its
 //! directory, so two of them on one id run one after the other.
 
+pub mod error;
 pub mod start_barrier;
 
+pub use error::Error;
+
 use crate::cgroups::Placement;
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{About, Result, SysResult};
 use oci_spec::runtime::{Hooks, LinuxResources};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -118,20 +121,13 @@ impl State {
 }
 
 /// The container is not there (never made, or deleted meanwhile).
-#[derive(Debug)]
-pub struct NoSuchContainer(pub String);
-
-impl std::fmt::Display for NoSuchContainer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "container {:?}: container does not exist", self.0)
-    }
+fn missing(id: &str) -> crate::Error {
+    crate::Error::container(id, Error::NotFound)
 }
 
-impl std::error::Error for NoSuchContainer {}
-
 /// True when `e` says the container does not exist.
-pub fn is_missing(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<NoSuchContainer>().is_some())
+pub fn is_missing(e: &crate::Error) -> bool {
+    e.chain().any(|c| matches!(c, crate::Error::State(Error::NotFound)))
 }
 
 /// A locked container directory.
@@ -143,20 +139,16 @@ pub struct ContainerDir {
 impl ContainerDir {
     /// Makes the directory for a new container; fails if the id is taken.
     pub fn create(root: &Path, id: &str) -> Result<ContainerDir> {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(root)
-            .map_err(|e| anyhow!("--root {}: {e}", root.display()))?;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(root).sys_at("mkdir", root).flag("--root")?;
         let path = root.join(id);
         match std::fs::DirBuilder::new().mode(0o700).create(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                bail!("container {id:?}: container with given ID already exists")
+                return Err(crate::Error::container(id, Error::Exists))
             }
-            Err(e) => bail!("create {}: {e}", path.display()),
+            Err(e) => return Err(e).sys_at("mkdir", &path),
         }
-        let lock = File::open(&path).with_context(|| format!("open {}", path.display()))?;
+        let lock = File::open(&path).sys_at("open", &path)?;
         Self::lock(path, lock)
     }
 
@@ -173,15 +165,13 @@ impl ContainerDir {
         loop {
             let lock = match File::open(&path) {
                 Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(NoSuchContainer(id.into()).into()),
-                Err(e) => bail!("open {}: {e}", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(id)),
+                Err(e) => return Err(e).sys_at("open", &path),
             };
             let dir = Self::lock(path.clone(), lock)?;
             match (dir.lock.metadata(), std::fs::metadata(&path)) {
                 (Ok(held), Ok(now)) if held.dev() == now.dev() && held.ino() == now.ino() => return Ok(dir),
-                (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(NoSuchContainer(id.into()).into())
-                }
+                (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing(id)),
                 _ => continue,
             }
         }
@@ -190,7 +180,7 @@ impl ContainerDir {
     fn lock(path: PathBuf, lock: File) -> Result<ContainerDir> {
         // SAFETY: flock on an fd we own; blocks until other commands on this id finish.
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            bail!("lock {}: {}", path.display(), std::io::Error::last_os_error());
+            return Err(crate::error::SysError::new("flock", Some(&path), crate::error::OsError::last()).into());
         }
         Ok(ContainerDir { path, lock })
     }
@@ -205,15 +195,16 @@ impl ContainerDir {
 
     pub fn save(&self, state: &State) -> Result<()> {
         let tmp = self.path.join(".state.json.tmp");
-        let mut f = File::create(&tmp).with_context(|| format!("write {}", tmp.display()))?;
-        f.write_all(&serde_json::to_vec(state)?)?;
+        let mut f = File::create(&tmp).sys_at("create", &tmp)?;
+        let text = serde_json::to_vec(state).map_err(|e| Error::Corrupt { path: tmp.clone(), msg: e.to_string() })?;
+        f.write_all(&text).sys_at("write", &tmp)?;
         drop(f);
-        std::fs::rename(&tmp, self.path.join(STATE_FILE)).with_context(|| format!("rename {}", tmp.display()))
+        std::fs::rename(&tmp, self.path.join(STATE_FILE)).sys_at("rename", &tmp)
     }
 
     pub fn remove(self) -> Result<()> {
         match std::fs::remove_dir_all(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow!("remove {}: {e}", self.path.display())),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).sys_at("remove", &self.path),
             _ => Ok(()),
         }
     }
@@ -222,15 +213,14 @@ impl ContainerDir {
 /// Reads a container's state without locking (state.json is replaced atomically).
 pub fn read_state(dir: &Path) -> Result<State> {
     let path = dir.join(STATE_FILE);
-    let text = std::fs::read(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            anyhow::Error::new(NoSuchContainer(id))
-        } else {
-            anyhow!("read {}: {e}", path.display())
+    let text = match std::fs::read(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(missing(&dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
         }
-    })?;
-    serde_json::from_slice(&text).with_context(|| format!("parse {}", path.display()))
+        Err(e) => return Err(e).sys_at("read", &path),
+    };
+    serde_json::from_slice(&text).map_err(|e| Error::Corrupt { path, msg: e.to_string() }.into())
 }
 
 pub fn load(root: &Path, id: &str) -> Result<State> {

@@ -8,9 +8,10 @@
 //! 3. `start` connects and writes one byte.
 //! 4. init reads it, runs the startContainer hooks and execs. Its fds are
 //!    close-on-exec, so a successful exec closes the connection with
-//!    nothing written; a failure writes its one-line error, then init
-//!    exits with that error's status.
-//! 5. `start` reads to EOF: empty means the program runs. It then removes
+//!    nothing written; a failure writes its error (the typed error as
+//!    JSON), then init exits with that error's status.
+//! 5. `start` reads to EOF: empty means the program runs, else it returns
+//!    init's error, whose exit status becomes its own. It then removes
 //!    the socket file, whose presence is how a paused container that was
 //!    never started is told apart from a running one (`resume`).
 //!
@@ -18,7 +19,7 @@
 //! container, and `start` learns why an exec failed.
 
 use super::ContainerDir;
-use anyhow::{anyhow, bail, Result};
+use crate::error::{Result, SysResult};
 use nix::sys::socket::{bind, listen as listen_on, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -32,10 +33,11 @@ fn path_via_fd(dir: &ContainerDir) -> PathBuf {
 
 /// Step 1 (create).
 pub fn listen(dir: &ContainerDir) -> Result<OwnedFd> {
-    let sock = socket(AddressFamily::Unix, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-    let addr = UnixAddr::new(&path_via_fd(dir))?;
-    bind(sock.as_raw_fd(), &addr).map_err(|e| anyhow!("bind start socket: {e}"))?;
-    listen_on(&sock, Backlog::new(1)?).map_err(|e| anyhow!("listen on start socket: {e}"))?;
+    let path = dir.path.join(SOCKET);
+    let sock = socket(AddressFamily::Unix, SockType::Stream, SockFlag::SOCK_CLOEXEC, None).sys("socket")?;
+    let addr = UnixAddr::new(&path_via_fd(dir)).sys_at("bind", &path)?;
+    bind(sock.as_raw_fd(), &addr).sys_at("bind", &path)?;
+    listen_on(&sock, Backlog::new(1).sys("listen")?).sys_at("listen", &path)?;
     Ok(sock)
 }
 
@@ -51,9 +53,9 @@ pub fn wait(listener: &OwnedFd) -> Result<std::fs::File> {
             // SAFETY: a fresh fd from the kernel.
             break unsafe { OwnedFd::from_raw_fd(fd) };
         }
-        let e = std::io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            bail!("accept on start socket: {e}");
+        let e = crate::error::OsError::last();
+        if e.errno() != Some(libc::EINTR) {
+            return Err(crate::error::SysError::new("accept", Some(Path::new(SOCKET)), e).into());
         }
     };
     let mut conn = std::fs::File::from(conn);
@@ -62,20 +64,22 @@ pub fn wait(listener: &OwnedFd) -> Result<std::fs::File> {
 }
 
 /// Step 4, on failure (init).
-pub fn report(mut conn: std::fs::File, err: &anyhow::Error) {
-    let _ = conn.write_all(format!("{err:#}").as_bytes());
+pub fn report(mut conn: std::fs::File, err: &crate::Error) {
+    let _ = conn.write_all(&serde_json::to_vec(err).unwrap_or_default());
 }
 
 /// Steps 3 and 5 (start): Ok once the program runs; the exec's error if
 /// it did not.
 pub fn release(dir: &ContainerDir, id: &str) -> Result<()> {
-    let mut conn = std::os::unix::net::UnixStream::connect(path_via_fd(dir))
-        .map_err(|e| anyhow!("container {id:?}: container not running (start socket: {e})"))?;
-    conn.write_all(b"s").map_err(|e| anyhow!("container {id:?}: signal start: {e}"))?;
-    let mut why = String::new();
-    let _ = conn.read_to_string(&mut why);
+    let not_running = || crate::Error::container(id, super::Error::NotRunning);
+    let mut conn = std::os::unix::net::UnixStream::connect(path_via_fd(dir)).map_err(|_| not_running())?;
+    conn.write_all(b"s").map_err(|_| not_running())?;
+    let mut why = Vec::new();
+    let _ = conn.read_to_end(&mut why);
     if !why.is_empty() {
-        bail!("container {id:?}: {why}");
+        let err = serde_json::from_slice(&why)
+            .unwrap_or_else(|_| crate::Error::Invalid(String::from_utf8_lossy(&why).into_owned()));
+        return Err(crate::Error::container(id, err));
     }
     let _ = std::fs::remove_file(dir.path.join(SOCKET));
     Ok(())
