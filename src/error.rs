@@ -91,6 +91,7 @@ impl Error {
             | Error::Flag { source, .. }
             | Error::Container { source, .. }
             | Error::Path { source, .. } => Some(source),
+            Error::Spec(e) => e.inner(),
             Error::Process(e) => e.inner(),
             Error::Rootfs(e) => e.inner(),
             Error::Hook(e) => e.inner(),
