@@ -92,7 +92,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         bail!("--systemd-cgroup: the systemd cgroup driver is not supported yet");
     }
     // runc's prefix for a config it refuses; engines match it.
-    spec::validate::validate(&config, &a.bundle).map_err(|e| e.context("invalid configuration"))?;
+    spec::validate::validate(&config, &a.bundle).map_err(spec::Error::invalid_config)?;
     let listen_fds = listen_fds();
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);

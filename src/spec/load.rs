@@ -1,7 +1,8 @@
 //! Reading config.json. Errors name the JSON path of the offending field
 //! (`linux.namespaces[2].type: unknown variant ...`), so a user can find it.
 
-use anyhow::{anyhow, bail, Result};
+use super::Error;
+use crate::error::{About, Result, SysResult};
 use oci_spec::runtime::Spec;
 use std::path::Path;
 
@@ -15,21 +16,21 @@ pub struct Loaded {
 
 pub fn load(bundle: &Path) -> Result<Loaded> {
     let path = bundle.join("config.json");
-    let text = std::fs::read(&path).map_err(|e| anyhow!("{}: {e}", crate::error::shown(&path)))?;
-    parse(&text).map_err(|e| anyhow!("{}: {e}", crate::error::shown(&path)))
+    let text = std::fs::read(&path).sys_at("read", &path)?;
+    parse(&text).at_path(&path)
 }
 
 pub fn parse(text: &[u8]) -> Result<Loaded> {
     // serde reads a struct from an array too, which would report `[]` as a
     // config without ociVersion.
     if text.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
-        bail!("not a JSON object (a config is {{\"ociVersion\": ...}})");
+        return Err(Error::NotAnObject.into());
     }
     let wire = super::json_path::from_slice::<super::wire::SpecWire>(text).map_err(|e| {
         if e.path.is_empty() || e.syntax {
-            anyhow!("invalid JSON: {}", e.msg)
+            Error::Syntax { msg: e.msg }.into()
         } else {
-            anyhow!("{}: {}", e.path, e.msg)
+            crate::Error::field(e.path, Error::Json { msg: e.msg })
         }
     })?;
     let mut warnings = Vec::new();
@@ -79,16 +80,18 @@ mod tests {
 
     #[test]
     fn names_the_field_of_an_unknown_namespace() {
-        let e = parse(br#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"pid"},{"type":"bogus"}]}}"#)
-            .unwrap_err()
-            .to_string();
+        let e =
+            parse(br#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"pid"},{"type":"bogus"}]}}"#).unwrap_err();
+        assert_eq!(e.config_field(), Some("linux.namespaces[1].type"));
+        let e = e.to_string();
         assert!(e.starts_with("linux.namespaces[1].type: unknown variant `bogus`"), "{e}");
     }
 
     #[test]
     fn reports_malformed_json() {
-        let e = parse(b"{\"ociVersion\": ").unwrap_err().to_string();
-        assert!(e.starts_with("invalid JSON"), "{e}");
+        let e = parse(b"{\"ociVersion\": ").unwrap_err();
+        assert!(matches!(e, crate::Error::Spec(Error::Syntax { .. })), "{e:?}");
+        assert!(e.to_string().starts_with("invalid JSON"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Checks on a parsed config that need no side effects. Each error names the
 //! field and the value, because that is what a user has to go and fix.
 
-use anyhow::{bail, Result};
+use super::Error;
+use crate::error::{shown, About, Result, SysResult};
 use oci_spec::runtime::{LinuxNamespaceType, Process, Spec};
 use std::collections::HashSet;
 use std::path::Path;
@@ -20,26 +21,29 @@ pub fn validate(spec: &Spec, bundle: &Path) -> Result<()> {
 fn version(spec: &Spec) -> Result<()> {
     let v = spec.version();
     if v.is_empty() {
-        bail!("ociVersion: missing (the config must say which runtime-spec version it follows)");
+        return Err(crate::Error::field(
+            "ociVersion",
+            "missing (the config must say which runtime-spec version it follows)",
+        ));
     }
     if !v.starts_with("1.") {
-        bail!("ociVersion: {v:?} is not supported (need 1.x)");
+        return Err(crate::Error::field("ociVersion", format!("{v:?} is not supported (need 1.x)")));
     }
     Ok(())
 }
 
 fn root(spec: &Spec, bundle: &Path) -> Result<()> {
-    let Some(root) = spec.root() else { bail!("root: missing") };
+    let Some(root) = spec.root() else { return Err(crate::Error::field("root", "missing")) };
     let path = bundle.join(root.path());
-    match std::fs::metadata(&path) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => bail!("root.path: {} is not a directory", path.display()),
-        Err(e) => bail!("root.path: {}: {e}", path.display()),
+    if std::fs::metadata(&path).sys_at("stat", &path).field("root.path")?.is_dir() {
+        Ok(())
+    } else {
+        Err(crate::Error::field("root.path", format!("{} is not a directory", shown(&path))))
     }
 }
 
 fn process(spec: &Spec) -> Result<()> {
-    let Some(p) = spec.process() else { bail!("process: missing") };
+    let Some(p) = spec.process() else { return Err(crate::Error::field("process", "missing")) };
     process_fields(p)
 }
 
@@ -47,33 +51,35 @@ fn process(spec: &Spec) -> Result<()> {
 pub fn process_fields(p: &Process) -> Result<()> {
     let args = p.args().as_deref().unwrap_or_default();
     if args.is_empty() || args[0].is_empty() {
-        bail!("process.args: must name a program to run");
+        return Err(crate::Error::field("process.args", "must name a program to run"));
     }
     if !p.cwd().is_absolute() {
-        bail!("process.cwd: {:?} must be an absolute path", p.cwd());
+        return Err(crate::Error::field("process.cwd", format!("{:?} must be an absolute path", p.cwd())));
     }
     for (i, e) in p.env().as_deref().unwrap_or_default().iter().enumerate() {
         if !e.contains('=') || e.starts_with('=') || e.contains('\0') {
-            bail!("process.env[{i}]: {e:?} is not NAME=value");
+            return Err(crate::Error::field(format!("process.env[{i}]"), format!("{e:?} is not NAME=value")));
         }
     }
     let mut seen = HashSet::new();
     for (i, r) in p.rlimits().as_deref().unwrap_or_default().iter().enumerate() {
         if !seen.insert(format!("{:?}", r.typ())) {
-            bail!("process.rlimits[{i}].type: {} appears twice", super::plan::rlimit_name(r.typ()));
+            let name = super::plan::rlimit_name(r.typ());
+            return Err(crate::Error::field(format!("process.rlimits[{i}].type"), format!("{name} appears twice")));
         }
         if r.soft() > r.hard() {
-            bail!("process.rlimits[{i}]: soft limit {} is above hard limit {}", r.soft(), r.hard());
+            let why = format!("soft limit {} is above hard limit {}", r.soft(), r.hard());
+            return Err(crate::Error::field(format!("process.rlimits[{i}]"), why));
         }
     }
     if let Some(adj) = p.oom_score_adj() {
         if !(-1000..=1000).contains(&adj) {
-            bail!("process.oomScoreAdj: {adj} is outside -1000..1000");
+            return Err(crate::Error::field("process.oomScoreAdj", format!("{adj} is outside -1000..1000")));
         }
     }
     if let Some(umask) = p.user().umask() {
         if umask > 0o777 {
-            bail!("process.user.umask: {umask:#o} is not a permission mask");
+            return Err(crate::Error::field("process.user.umask", format!("{umask:#o} is not a permission mask")));
         }
     }
     Ok(())
@@ -85,11 +91,15 @@ fn namespaces(spec: &Spec) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, ns) in namespaces.iter().enumerate() {
         if !seen.insert(ns.typ()) {
-            bail!("linux.namespaces[{i}].type: namespace {:?} appears twice", ns_name(ns.typ()));
+            let why = format!("namespace {:?} appears twice", ns_name(ns.typ()));
+            return Err(crate::Error::field(format!("linux.namespaces[{i}].type"), why));
         }
         if let Some(p) = ns.path() {
             if !p.is_absolute() {
-                bail!("linux.namespaces[{i}].path: {} must be absolute", p.display());
+                return Err(crate::Error::field(
+                    format!("linux.namespaces[{i}].path"),
+                    format!("{} must be absolute", shown(p)),
+                ));
             }
         }
     }
@@ -98,24 +108,27 @@ fn namespaces(spec: &Spec) -> Result<()> {
     let maps = linux.is_some_and(|l| l.uid_mappings().as_ref().is_some_and(|m| !m.is_empty()));
     let gmaps = linux.is_some_and(|l| l.gid_mappings().as_ref().is_some_and(|m| !m.is_empty()));
     if new(LinuxNamespaceType::User) && (!maps || !gmaps) {
-        bail!("linux.uidMappings/gidMappings: a new user namespace needs both mappings");
+        return Err(crate::Error::field("linux.uidMappings/gidMappings", "a new user namespace needs both mappings"));
     }
     if (maps || gmaps) && !new(LinuxNamespaceType::User) {
-        bail!("linux.uidMappings: mappings given without a new user namespace");
+        return Err(crate::Error::field("linux.uidMappings", "mappings given without a new user namespace"));
     }
     // A joined uts namespace is the container's own too: the name is set there.
     if let Some(h) = spec.hostname().as_ref().filter(|h| !h.is_empty()) {
         if !has(LinuxNamespaceType::Uts) {
-            bail!("hostname: {h:?} needs a uts namespace of the container's own");
+            return Err(crate::Error::field("hostname", format!("{h:?} needs a uts namespace of the container's own")));
         }
     }
     if let Some(d) = spec.domainname().as_ref().filter(|h| !h.is_empty()) {
         if !has(LinuxNamespaceType::Uts) {
-            bail!("domainname: {d:?} needs a uts namespace of the container's own");
+            return Err(crate::Error::field(
+                "domainname",
+                format!("{d:?} needs a uts namespace of the container's own"),
+            ));
         }
     }
     if linux.is_some_and(|l| l.time_offsets().is_some()) && !new(LinuxNamespaceType::Time) {
-        bail!("linux.timeOffsets: offsets need a new time namespace");
+        return Err(crate::Error::field("linux.timeOffsets", "offsets need a new time namespace"));
     }
     if !has(LinuxNamespaceType::Mount) {
         let masks = linux.is_some_and(|l| {
@@ -123,7 +136,8 @@ fn namespaces(spec: &Spec) -> Result<()> {
                 || l.readonly_paths().as_ref().is_some_and(|m| !m.is_empty())
         });
         if masks {
-            bail!("linux.maskedPaths/readonlyPaths: need a mount namespace (they would change the host)");
+            let why = "need a mount namespace (they would change the host)";
+            return Err(crate::Error::field("linux.maskedPaths/readonlyPaths", why));
         }
     }
     Ok(())
@@ -145,7 +159,8 @@ pub fn process_labels(p: &Process) -> Result<()> {
     if let Some(profile) = p.apparmor_profile().clone().filter(|s| !s.is_empty()) {
         let on = std::fs::read_to_string("/sys/module/apparmor/parameters/enabled").is_ok_and(|s| s.trim() == "Y");
         if on {
-            bail!("process.apparmorProfile: {profile:?}: AppArmor profiles are not supported yet");
+            let why = format!("{profile:?}: AppArmor profiles are not supported yet");
+            return Err(crate::Error::field("process.apparmorProfile", why));
         }
         crate::logging::warn(&format!(
             "process.apparmorProfile: {profile:?} ignored: AppArmor is not enabled on this host"
@@ -157,7 +172,7 @@ pub fn process_labels(p: &Process) -> Result<()> {
 fn selinux_label(field: &str, label: Option<String>) -> Result<()> {
     let Some(label) = label.filter(|s| !s.is_empty()) else { return Ok(()) };
     if std::path::Path::new("/sys/fs/selinux/enforce").exists() {
-        bail!("{field}: {label:?}: SELinux labels are not supported yet");
+        return Err(crate::Error::field(field, format!("{label:?}: SELinux labels are not supported yet")));
     }
     crate::logging::warn(&format!("{field}: {label:?} ignored: SELinux is not enabled on this host"));
     Ok(())
@@ -176,10 +191,11 @@ fn hooks(spec: &Spec) -> Result<()> {
     for (name, hooks) in phases {
         for (i, hook) in hooks.as_deref().unwrap_or_default().iter().enumerate() {
             if !hook.path().is_absolute() {
-                bail!("hooks.{name}[{i}].path: {} must be absolute", hook.path().display());
+                let why = format!("{} must be absolute", shown(hook.path()));
+                return Err(crate::Error::field(format!("hooks.{name}[{i}].path"), why));
             }
             if hook.timeout().is_some_and(|t| t <= 0) {
-                bail!("hooks.{name}[{i}].timeout: must be positive");
+                return Err(crate::Error::field(format!("hooks.{name}[{i}].timeout"), "must be positive"));
             }
         }
     }
@@ -198,23 +214,25 @@ fn linux_misc(spec: &Spec) -> Result<()> {
                 new(LinuxNamespaceType::Ipc),
                 new(LinuxNamespaceType::Uts),
             )
-            .map_err(|why| anyhow::anyhow!("linux.sysctl: {key:?} {why}"))?;
+            .map_err(|why| crate::Error::field("linux.sysctl", format!("{key:?} {why}")))?;
         }
     }
     for (i, dev) in linux.devices().as_deref().unwrap_or_default().iter().enumerate() {
         if !dev.path().is_absolute() || dev.path().components().any(|c| c == std::path::Component::ParentDir) {
-            bail!("linux.devices[{i}].path: {} must be an absolute path without ..", dev.path().display());
+            let why = format!("{} must be an absolute path without ..", shown(dev.path()));
+            return Err(crate::Error::field(format!("linux.devices[{i}].path"), why));
         }
     }
     if linux.intel_rdt().is_some() {
-        bail!("linux.intelRdt: Intel RDT is not supported (no resctrl support in berth)");
+        return Err(crate::Error::field("linux.intelRdt", "Intel RDT is not supported (no resctrl support in berth)"));
     }
     if linux.net_devices().as_ref().is_some_and(|d| !d.is_empty()) {
-        bail!("linux.netDevices: moving network devices into the container is not supported yet");
+        let why = "moving network devices into the container is not supported yet";
+        return Err(crate::Error::field("linux.netDevices", why));
     }
     if let Some(p) = linux.rootfs_propagation() {
         if crate::rootfs::options::propagation_option(p).is_none() {
-            bail!("linux.rootfsPropagation: unknown propagation {p:?}");
+            return Err(crate::Error::field("linux.rootfsPropagation", format!("unknown propagation {p:?}")));
         }
     }
     Ok(())
@@ -256,7 +274,7 @@ pub fn container_id(id: &str) -> Result<()> {
         && id.len() <= 1024
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+.-".contains(&b));
     if !ok {
-        bail!("container id {id:?}: must be 1 or more of [A-Za-z0-9_+.-], and not . or ..");
+        return Err(Error::BadId { id: id.to_string() }.into());
     }
     Ok(())
 }
@@ -271,7 +289,9 @@ mod tests {
             container_id(good).unwrap();
         }
         for bad in ["", ".", "..", "a/b", "a b", "ä", "../x"] {
-            assert!(container_id(bad).is_err(), "{bad:?}");
+            let e = container_id(bad).unwrap_err();
+            assert!(matches!(&e, crate::Error::Spec(Error::BadId { id }) if id == bad), "{e:?}");
+            assert!(e.to_string().starts_with(&format!("container id {bad:?}: ")), "{e}");
         }
     }
 
