@@ -31,6 +31,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
     let dir = ContainerDir::create(&g.root, &a.id)?;
     let mut state = initial_state(a, &prepared.plan);
     let made = spec::plan::open_idmap_namespaces(&mut prepared.plan.mounts)
+        .map_err(anyhow::Error::from)
         .and_then(|()| notify_mount(&dir, &mut prepared.plan))
         .and_then(|()| materialize(a, &prepared, &dir, &mut state));
     match made {

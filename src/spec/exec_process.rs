@@ -5,7 +5,8 @@
 //! inheritable set from `--cap` (CVE-2022-29162), and keeps no_new_privs when
 //! the container has it.
 
-use anyhow::{anyhow, bail, Context, Result};
+use super::Error;
+use crate::error::{About, Result, SysResult};
 use oci_spec::runtime::{Capabilities, Capability, Process, Spec};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +39,10 @@ pub struct ProcessFlags {
 }
 
 pub fn build(config: &Spec, a: &ProcessFlags) -> Result<Process> {
-    let base = config.process().clone().context("config.json: process: missing")?;
+    let base = config
+        .process()
+        .clone()
+        .ok_or_else(|| crate::Error::path("config.json", crate::Error::field("process", "missing")))?;
     let mut p = match &a.file {
         Some(path) => from_file(path)?,
         None => from_flags(base.clone(), a)?,
@@ -59,25 +63,32 @@ pub fn command_bytes(a: &ProcessFlags) -> Option<Vec<std::ffi::CString>> {
 }
 
 fn from_file(path: &Path) -> Result<Process> {
-    let text = std::fs::read(path).map_err(|e| anyhow!("--process {}: {e}", path.display()))?;
-    let wire = super::json_path::from_slice::<super::wire::ProcessWire>(&text).map_err(|e| {
-        let field = if e.path.is_empty() { "process".to_string() } else { format!("process.{}", e.path) };
-        anyhow!("--process {}: {field}: {}", path.display(), e.msg)
-    })?;
+    let text = std::fs::read(path).sys_at("read", path).flag("--process")?;
+    let wire = super::json_path::from_slice::<super::wire::ProcessWire>(&text)
+        .map_err(|e| {
+            if e.syntax {
+                Error::Syntax { msg: e.msg }.into()
+            } else {
+                let field = if e.path.is_empty() { "process".to_string() } else { format!("process.{}", e.path) };
+                crate::Error::field(field, Error::Json { msg: e.msg })
+            }
+        })
+        .at_path(path)
+        .flag("--process")?;
     let mut warnings = Vec::new();
     let mut process = wire.into_process("process.", &mut warnings);
     if process.cwd().as_os_str().is_empty() {
         process.set_cwd("/".into());
     }
     for w in warnings {
-        crate::logging::warn(&format!("--process {}: {w}", path.display()));
+        crate::logging::warn(&format!("--process {}: {w}", crate::error::shown(path)));
     }
     Ok(process)
 }
 
 fn from_flags(mut p: Process, a: &ProcessFlags) -> Result<Process> {
     if a.command.is_empty() {
-        bail!("exec: no command given (pass it after the container id, or use --process)");
+        return Err(Error::NoCommand.into());
     }
     // The process records the command as text; the bytes themselves go to
     // execve (`command_bytes`).
@@ -99,7 +110,10 @@ fn from_flags(mut p: Process, a: &ProcessFlags) -> Result<Process> {
     if !a.additional_gids.is_empty() {
         let mut gids = p.user().additional_gids().clone().unwrap_or_default();
         for g in &a.additional_gids {
-            gids.push(g.parse().map_err(|_| anyhow!("--additional-gids: {g:?} is not a numeric group id"))?);
+            gids.push(
+                g.parse()
+                    .map_err(|_| crate::Error::flag("--additional-gids", format!("{g:?} is not a numeric group id")))?,
+            );
         }
         p.user_mut().set_additional_gids(Some(gids));
     }
@@ -122,7 +136,7 @@ fn from_flags(mut p: Process, a: &ProcessFlags) -> Result<Process> {
 fn merge_env(mut env: Vec<String>, add: &[String]) -> Result<Vec<String>> {
     for kv in add {
         let Some((name, _)) = kv.split_once('=').filter(|(n, _)| !n.is_empty()) else {
-            bail!("--env: {kv:?} is not NAME=value");
+            return Err(crate::Error::flag("--env", format!("{kv:?} is not NAME=value")));
         };
         let prefix = format!("{name}=");
         match env.iter_mut().find(|e| e.starts_with(&prefix)) {
@@ -134,7 +148,7 @@ fn merge_env(mut env: Vec<String>, add: &[String]) -> Result<Vec<String>> {
 }
 
 fn parse_user(s: &str) -> Result<(u32, Option<u32>)> {
-    let bad = || anyhow!("--user: {s:?} is not uid[:gid] (numeric ids)");
+    let bad = || crate::Error::flag("--user", format!("{s:?} is not uid[:gid] (numeric ids)"));
     let (uid, gid) = match s.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (s, None),
@@ -147,7 +161,8 @@ fn parse_user(s: &str) -> Result<(u32, Option<u32>)> {
 pub fn parse_cap(name: &str) -> Result<Capability> {
     let upper = name.to_ascii_uppercase();
     let full = if upper.starts_with("CAP_") { upper } else { format!("CAP_{upper}") };
-    serde_json::from_value(serde_json::Value::String(full)).map_err(|_| anyhow!("--cap: {name:?} is not a capability"))
+    serde_json::from_value(serde_json::Value::String(full))
+        .map_err(|_| crate::Error::flag("--cap", format!("{name:?} is not a capability")))
 }
 
 /// `--cap` adds to the bounding, effective and permitted sets only: never to
@@ -188,10 +203,11 @@ fn keep_container_limits(container: &Process, p: &mut Process) -> Result<()> {
             set.iter().flatten().filter(|c| !allowed.contains(c)).map(|c| format!("CAP_{c}")).collect();
         if !outside.is_empty() {
             outside.sort();
-            bail!(
-                "process.capabilities.{name}: {} not in the container's bounding set (exec never gains what the container lacks)",
+            let why = format!(
+                "{} not in the container's bounding set (exec never gains what the container lacks)",
                 outside.join(", ")
             );
+            return Err(crate::Error::field(format!("process.capabilities.{name}"), why));
         }
     }
     Ok(())

@@ -2,11 +2,12 @@
 //! that the child only applies. Everything that can fail on bad input fails
 //! here, in the parent, before any side effect.
 
+use crate::error::{About, Result, SysResult};
 use crate::process::handoff::{Handoff, UserIds};
 use crate::rootfs::options::{self, MountOptions};
 use crate::security::process_attrs;
 use crate::spec::validate::ns_name;
-use anyhow::{anyhow, bail, Context, Result};
+use crate::spec::Error;
 use nix::sched::CloneFlags;
 use oci_spec::runtime::{Hooks, LinuxDevice, LinuxIdMapping, LinuxNamespaceType, PosixRlimitType, Process, Spec};
 use std::ffi::CString;
@@ -107,11 +108,11 @@ pub struct MountPlan {
 }
 
 pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Result<LaunchPlan> {
-    let bundle = std::fs::canonicalize(bundle).with_context(|| format!("bundle {}", bundle.display()))?;
-    let root = spec.root().as_ref().context("root: missing")?;
-    let rootfs = std::fs::canonicalize(bundle.join(root.path()))
-        .map_err(|e| anyhow!("root.path: {}: {e}", root.path().display()))?;
-    let process = spec.process().clone().context("process: missing")?;
+    let bundle = std::fs::canonicalize(bundle).sys_at("realpath", bundle).flag("--bundle")?;
+    let root = spec.root().as_ref().ok_or_else(|| crate::Error::field("root", "missing"))?;
+    let rootfs_path = bundle.join(root.path());
+    let rootfs = std::fs::canonicalize(&rootfs_path).sys_at("realpath", &rootfs_path).field("root.path")?;
+    let process = spec.process().clone().ok_or_else(|| crate::Error::field("process", "missing"))?;
     let linux = spec.linux().clone().unwrap_or_default();
     let ns = namespaces(&spec)?;
     let mounts = mounts(&spec, &bundle, ns.in_user_ns())?;
@@ -178,7 +179,7 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
 pub fn personality(linux: &oci_spec::runtime::Linux) -> Result<Option<libc::c_ulong>> {
     let Some(p) = linux.personality() else { return Ok(None) };
     if p.flags().as_ref().is_some_and(|f| !f.is_empty()) {
-        bail!("linux.personality.flags: no flags are supported");
+        return Err(crate::Error::field("linux.personality.flags", "no flags are supported"));
     }
     Ok(Some(match p.domain() {
         oci_spec::runtime::LinuxPersonalityDomain::PerLinux => 0x0000,
@@ -195,12 +196,12 @@ pub fn seccomp_agent(
     if !program.is_some_and(|p| p.wants_listener) {
         return Ok(None);
     }
-    let Some(path) = listener else { bail!("linux.seccomp.listenerPath: NOTIFY rules need a listener path") };
-    let s = std::os::unix::net::UnixStream::connect(path).map_err(|e| {
-        anyhow!("linux.seccomp.listenerPath: failed to connect with seccomp agent at {}: {e}", path.display())
-    })?;
+    const FIELD: &str = "linux.seccomp.listenerPath";
+    let Some(path) = listener else { return Err(crate::Error::field(FIELD, "NOTIFY rules need a listener path")) };
+    let s = std::os::unix::net::UnixStream::connect(path).sys_at("connect", path).field(FIELD)?;
     s.set_write_timeout(Some(crate::process::console::PEER_TIMEOUT))
-        .map_err(|e| anyhow!("linux.seccomp.listenerPath: {e}"))?;
+        .sys_at("setsockopt SO_SNDTIMEO", path)
+        .field(FIELD)?;
     Ok(Some(s.into()))
 }
 
@@ -225,7 +226,7 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
     for (i, ns) in list.iter().enumerate() {
         match ns.path() {
             Some(path) => {
-                let fd = open_ns(path, ns.typ()).map_err(|e| anyhow!("linux.namespaces[{i}].path: {e}"))?;
+                let fd = open_ns(path, ns.typ()).with_field(|| format!("linux.namespaces[{i}].path"))?;
                 if ns.typ() == LinuxNamespaceType::Pid {
                     pid_join = Some(fd);
                 } else {
@@ -251,7 +252,8 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
         // New namespaces must be owned by the joined or the new user namespace,
         // so they are unshared after the joins; a new pid namespace then needs a fork.
         if pid_join.is_some() {
-            bail!("linux.namespaces: joining a pid namespace together with a user namespace path is not supported");
+            let why = "joining a pid namespace together with a user namespace path is not supported";
+            return Err(crate::Error::field("linux.namespaces", why));
         }
         let rest = new - CloneFlags::CLONE_NEWUSER;
         (CloneFlags::empty(), rest, new_user, new_pid, None)
@@ -278,7 +280,7 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
 }
 
 fn open_ns(path: &Path, typ: LinuxNamespaceType) -> Result<OwnedFd> {
-    let fd: OwnedFd = std::fs::File::open(path).map_err(|e| anyhow!("{}: {e}", path.display()))?.into();
+    let fd: OwnedFd = std::fs::File::open(path).sys_at("open", path)?.into();
     // NS_GET_NSTYPE: make sure the file is a namespace of the declared type.
     const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
     use std::os::fd::AsRawFd;
@@ -289,10 +291,10 @@ fn open_ns(path: &Path, typ: LinuxNamespaceType) -> Result<OwnedFd> {
         t => clone_flag(t).bits(),
     };
     if kind < 0 {
-        bail!("{} is not a namespace file", path.display());
+        return Err(Error::NotNamespace { path: path.to_path_buf(), kind: None }.into());
     }
     if kind != want {
-        bail!("{} is not a {} namespace", path.display(), ns_name(typ));
+        return Err(Error::NotNamespace { path: path.to_path_buf(), kind: Some(ns_name(typ).to_string()) }.into());
     }
     Ok(fd)
 }
@@ -306,11 +308,11 @@ pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
             Component::RootDir | Component::CurDir => {}
             Component::ParentDir => {
                 if !out.pop() {
-                    bail!("{} climbs out of the rootfs", dest.display());
+                    return Err(Error::ClimbsOut { path: dest.to_path_buf() }.into());
                 }
             }
             Component::Normal(n) => out.push(n),
-            Component::Prefix(_) => bail!("{} is not a Linux path", dest.display()),
+            Component::Prefix(_) => return Err(crate::Error::path(dest, "not a Linux path")),
         }
     }
     Ok(out)
@@ -321,8 +323,7 @@ pub fn relative_destination(dest: &Path) -> Result<PathBuf> {
 pub fn open_idmap_namespaces(mounts: &mut [MountPlan]) -> Result<()> {
     for m in mounts.iter_mut() {
         if let Some((uid, gid)) = &m.idmap_maps {
-            m.idmap_userns =
-                Some(crate::userns::namespace_fd(uid, gid).map_err(|e| anyhow!("mounts[{}]: {e:#}", m.index))?);
+            m.idmap_userns = Some(crate::userns::namespace_fd(uid, gid).with_field(|| format!("mounts[{}]", m.index))?);
         }
     }
     Ok(())
@@ -335,9 +336,9 @@ pub fn open_idmap_namespaces(mounts: &mut [MountPlan]) -> Result<()> {
 fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>> {
     let mut out = Vec::new();
     for (i, m) in spec.mounts().as_deref().unwrap_or_default().iter().enumerate() {
-        let destination = relative_destination(m.destination()).map_err(|e| anyhow!("mounts[{i}].destination: {e}"))?;
-        let options = options::parse(m.options().as_deref().unwrap_or_default())
-            .map_err(|e| anyhow!("mounts[{i}].options: {e}"))?;
+        let field = |name: &str| format!("mounts[{i}].{name}");
+        let destination = relative_destination(m.destination()).with_field(|| field("destination"))?;
+        let options = options::parse(m.options().as_deref().unwrap_or_default()).with_field(|| field("options"))?;
         let typ = m.typ().clone().unwrap_or_default();
         let is_bind = options.is_bind() || typ == "bind";
         let source = match m.source() {
@@ -345,12 +346,12 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
             other => other.clone(),
         };
         if is_bind {
-            let Some(src) = &source else { bail!("mounts[{i}].source: a bind mount needs a source") };
-            if let Err(e) = std::fs::metadata(src) {
-                bail!("mounts[{i}].source: {}: {e}", src.display());
-            }
+            let Some(src) = &source else {
+                return Err(crate::Error::field(field("source"), "a bind mount needs a source"));
+            };
+            std::fs::metadata(src).sys_at("stat", src).with_field(|| field("source"))?;
         } else if typ.is_empty() {
-            bail!("mounts[{i}].type: missing for a mount that is not a bind mount");
+            return Err(crate::Error::field(field("type"), "missing for a mount that is not a bind mount"));
         }
         let mut options = options;
         let has_maps = m.uid_mappings().is_some() || m.gid_mappings().is_some();
@@ -362,10 +363,11 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
             None => None,
             Some(_) => {
                 let (Some(uid), Some(gid)) = (m.uid_mappings(), m.gid_mappings()) else {
-                    bail!("mounts[{i}].uidMappings/gidMappings: an idmapped mount needs both");
+                    return Err(crate::Error::field(field("uidMappings/gidMappings"), "an idmapped mount needs both"));
                 };
                 if !is_bind {
-                    bail!("mounts[{i}].options: idmap works on bind mounts only, not {typ:?}");
+                    let why = format!("idmap works on bind mounts only, not {typ:?}");
+                    return Err(crate::Error::field(field("options"), why));
                 }
                 Some((uid.clone(), gid.clone()))
             }
@@ -383,7 +385,8 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
                     src,
                     options.flags.contains(nix::mount::MsFlags::MS_REC),
                 )
-                .map_err(|e| anyhow!("mounts[{i}].source: {}: {e}", src.display()))?,
+                .sys_at("open_tree", src)
+                .with_field(|| field("source"))?,
             ),
             _ => None,
         };
@@ -476,13 +479,20 @@ fn program(p: &Process) -> Result<(Vec<CString>, Vec<CString>, String)> {
     let args = args
         .iter()
         .enumerate()
-        .map(|(i, a)| CString::new(a.as_str()).map_err(|_| anyhow!("process.args[{i}]: contains a NUL byte")))
+        .map(|(i, a)| {
+            CString::new(a.as_str())
+                .map_err(|_| crate::Error::field(format!("process.args[{i}]"), "contains a NUL byte"))
+        })
         .collect::<Result<Vec<_>>>()?;
     let env_list = p.env().clone().unwrap_or_default();
     let path_var = env_list.iter().rev().find_map(|e| e.strip_prefix("PATH=")).unwrap_or(DEFAULT_PATH).to_string();
     let env = env_list
         .iter()
-        .map(|e| CString::new(e.as_str()).map_err(|_| anyhow!("process.env: {e:?} contains a NUL byte")))
+        .enumerate()
+        .map(|(i, e)| {
+            CString::new(e.as_str())
+                .map_err(|_| crate::Error::field(format!("process.env[{i}]"), format!("{e:?} contains a NUL byte")))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((args, env, path_var))
 }
