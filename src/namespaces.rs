@@ -3,13 +3,14 @@
 //! the clone could not create, time offsets, then a fork for a new pid
 //! namespace when the clone did not make one.
 
+use crate::error::{About, Result, SysResult};
 use crate::spec::plan::NamespacePlan;
 use crate::spec::validate::ns_name;
-use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::unistd::{fork, ForkResult};
 use oci_spec::runtime::{LinuxNamespaceType, LinuxTimeOffset};
 use std::collections::HashMap;
+use std::path::Path;
 
 /// What entering needs from the parent, over whatever channel init has.
 pub trait Parent {
@@ -26,10 +27,10 @@ pub fn enter(
     time_offsets: Option<&HashMap<String, LinuxTimeOffset>>,
 ) -> Result<()> {
     for (typ, fd) in &ns.joins {
-        setns(fd, CloneFlags::empty()).map_err(|e| anyhow!("join {} namespace: {e}", ns_name(*typ)))?;
+        setns(fd, CloneFlags::empty()).sys(&format!("setns ({} namespace)", ns_name(*typ)))?;
     }
     if ns.unshare_user {
-        unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| anyhow!("unshare user namespace: {e}"))?;
+        unshare(CloneFlags::CLONE_NEWUSER).sys("unshare (user namespace)")?;
         parent.map_user_ns()?;
     }
     if ns.in_user_ns() {
@@ -37,16 +38,16 @@ pub fn enter(
     }
     let rest = ns.unshare_flags;
     if !rest.is_empty() {
-        unshare(rest - CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("unshare namespaces {rest:?}: {e}"))?;
+        unshare(rest - CloneFlags::CLONE_NEWPID).sys(&format!("unshare ({rest:?})"))?;
     }
     if ns.new_time {
         enter_new_time_ns(time_offsets)?;
     }
     if ns.fork_for_pid {
-        unshare(CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("unshare pid namespace: {e}"))?;
+        unshare(CloneFlags::CLONE_NEWPID).sys("unshare (pid namespace)")?;
         // SAFETY: single-threaded; the child continues as init, the parent only
         // reports the child's pid and exits with _exit.
-        match unsafe { fork() }.map_err(|e| anyhow!("fork into the new pid namespace: {e}"))? {
+        match unsafe { fork() }.sys("fork (into the new pid namespace)")? {
             ForkResult::Child => {}
             ForkResult::Parent { child } => {
                 parent.forked(child.as_raw());
@@ -64,32 +65,33 @@ pub fn enter(
 fn become_root_in_userns() -> Result<()> {
     let root_g = nix::unistd::Gid::from_raw(0);
     let root_u = nix::unistd::Uid::from_raw(0);
-    nix::unistd::setresgid(root_g, root_g, root_g)
-        .map_err(|e| anyhow!("user namespace: setgid 0 (is gid 0 mapped?): {e}"))?;
-    nix::unistd::setresuid(root_u, root_u, root_u)
-        .map_err(|e| anyhow!("user namespace: setuid 0 (is uid 0 mapped?): {e}"))
+    nix::unistd::setresgid(root_g, root_g, root_g).sys("setgid 0 in the user namespace (is gid 0 mapped?)")?;
+    nix::unistd::setresuid(root_u, root_u, root_u).sys("setuid 0 in the user namespace (is uid 0 mapped?)")
 }
 
 /// A new time namespace takes its offsets before any process is in it, so it
 /// is unshared (which only affects children), given offsets, then entered.
 fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Result<()> {
-    unshare(CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).map_err(|e| anyhow!("unshare time namespace: {e}"))?;
+    unshare(CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).sys("unshare (time namespace)")?;
     if let Some(offsets) = offsets {
         let mut text = String::new();
         for (clock, off) in offsets {
             let id = match clock.as_str() {
                 "monotonic" => libc::CLOCK_MONOTONIC,
                 "boottime" => libc::CLOCK_BOOTTIME,
-                other => bail!("linux.timeOffsets: unknown clock {other:?}"),
+                other => return Err(crate::Error::field("linux.timeOffsets", format!("unknown clock {other:?}"))),
             };
             text.push_str(&format!("{id} {} {}\n", off.secs().unwrap_or(0), off.nanosecs().unwrap_or(0)));
         }
-        crate::sys::procfs::ProcFs::open()
-            .and_then(|proc| proc.write_pid(std::process::id() as i32, "timens_offsets", text.as_bytes()))
-            .map_err(|e| anyhow!("linux.timeOffsets: /proc/self/timens_offsets: {e}"))?;
+        let proc = crate::sys::procfs::ProcFs::open().sys("open procfs").field("linux.timeOffsets")?;
+        let pid = std::process::id() as i32;
+        proc.write_pid(pid, "timens_offsets", text.as_bytes())
+            .sys_at("write", Path::new(&format!("/proc/{pid}/timens_offsets")))
+            .field("linux.timeOffsets")?;
     }
-    let f = std::fs::File::open("/proc/self/ns/time_for_children").map_err(|e| anyhow!("open time namespace: {e}"))?;
-    setns(f, CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).map_err(|e| anyhow!("enter time namespace: {e}"))
+    let path = Path::new("/proc/self/ns/time_for_children");
+    let f = std::fs::File::open(path).sys_at("open", path)?;
+    setns(f, CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).sys_at("setns", path)
 }
 
 pub fn flag_of(t: LinuxNamespaceType) -> i32 {

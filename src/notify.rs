@@ -8,10 +8,10 @@
 //! datagram to the caller's socket with the container's MAINPID; `start` and
 //! `run -d` wait for it (or for init to exit) before returning, as runc does.
 
+use crate::error::{About, Result, SysResult};
 use crate::rootfs::options;
 use crate::spec::plan::MountPlan;
 use crate::spec::LaunchPlan;
-use anyhow::{anyhow, Result};
 use nix::sys::socket::{bind, recv, sendto, socket, AddressFamily, MsgFlags, SockFlag, SockType, UnixAddr};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 const DIR: &str = "notify";
 const SOCKET: &str = "notify.sock";
 const IN_CONTAINER: &str = "/run/notify";
+/// What errors here are about: the caller's environment variable, given as
+/// a flag is.
+const VAR: &str = "NOTIFY_SOCKET";
 
 /// The caller's socket, when it asked to be notified.
 pub fn host_socket() -> Option<String> {
@@ -29,13 +32,14 @@ pub fn host_socket() -> Option<String> {
 /// create: the directory, its mount and the container's NOTIFY_SOCKET.
 pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
     let dir = state_dir.join(DIR);
-    std::fs::create_dir(&dir).map_err(|e| anyhow!("NOTIFY_SOCKET: create {}: {e}", dir.display()))?;
+    std::fs::create_dir(&dir).sys_at("mkdir", &dir).flag(VAR)?;
     let ro: Vec<String> = ["rbind", "nosuid", "noexec", "nodev", "ro"].iter().map(|s| s.to_string()).collect();
     // The state dir is root's alone: a mapped root reaches it only by fd.
     let source_fd = (plan.ns.in_user_ns() && nix::unistd::geteuid().is_root())
         .then(|| crate::sys::open_tree_clone_at(libc::AT_FDCWD, &dir, false))
         .transpose()
-        .map_err(|e| anyhow!("NOTIFY_SOCKET: open {}: {e}", dir.display()))?;
+        .sys_at("open_tree", &dir)
+        .flag(VAR)?;
     plan.mounts.push(MountPlan {
         index: plan.mounts.len(),
         destination: PathBuf::from(&IN_CONTAINER[1..]),
@@ -48,7 +52,7 @@ pub fn prepare(state_dir: &Path, plan: &mut LaunchPlan) -> Result<()> {
     });
     let var = format!("NOTIFY_SOCKET={IN_CONTAINER}/{SOCKET}");
     plan.handoff.env.retain(|e| !e.as_bytes().starts_with(b"NOTIFY_SOCKET="));
-    plan.handoff.env.push(CString::new(var)?);
+    plan.handoff.env.push(CString::new(var).map_err(|_| crate::Error::flag(VAR, "contains a NUL byte"))?);
     Ok(())
 }
 
@@ -61,11 +65,12 @@ pub fn listen(state_dir: &Path) -> Result<Option<OwnedFd>> {
     }
     let path = dir.join(SOCKET);
     let _ = std::fs::remove_file(&path);
-    let sock = socket(AddressFamily::Unix, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)?;
-    bind(sock.as_raw_fd(), &UnixAddr::new(&path)?)
-        .map_err(|e| anyhow!("NOTIFY_SOCKET: bind {}: {e}", path.display()))?;
+    let sock = socket(AddressFamily::Unix, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).sys("socket").flag(VAR)?;
+    UnixAddr::new(&path).and_then(|addr| bind(sock.as_raw_fd(), &addr)).sys_at("bind", &path).flag(VAR)?;
     // Any user in the container may report (connecting needs write permission).
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .sys_at("chmod", &path)
+        .flag(VAR)?;
     Ok(Some(sock))
 }
 
@@ -76,7 +81,7 @@ pub fn forward_if_ready(sock: &OwnedFd, main_pid: i32) -> Result<bool> {
     let n = match recv(sock.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT) {
         Ok(n) => n,
         Err(nix::errno::Errno::EAGAIN) => return Ok(false),
-        Err(e) => return Err(anyhow!("NOTIFY_SOCKET: receive: {e}")),
+        Err(e) => return Err(e).sys("recv").flag(VAR),
     };
     let text = String::from_utf8_lossy(&buf[..n]);
     let Some(ready) = text.lines().find(|l| l.starts_with("READY=")) else { return Ok(false) };
@@ -91,7 +96,7 @@ pub fn wait_ready(sock: &OwnedFd, init: &OwnedFd, main_pid: i32) -> Result<()> {
         let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN), PollFd::new(init.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::NONE) {
             Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(anyhow!("NOTIFY_SOCKET: poll: {e}")),
+            Err(e) => return Err(e).sys("poll").flag(VAR),
             Ok(_) => {}
         }
         if fds[0].revents().is_some_and(|r| !r.is_empty()) && forward_if_ready(sock, main_pid)? {
@@ -105,12 +110,14 @@ pub fn wait_ready(sock: &OwnedFd, init: &OwnedFd, main_pid: i32) -> Result<()> {
 
 fn send_host(msg: &str) -> Result<()> {
     let Some(target) = host_socket() else { return Ok(()) };
+    let path = Path::new(&target);
     let addr = match target.strip_prefix('@') {
-        Some(name) => UnixAddr::new_abstract(name.as_bytes())?,
-        None => UnixAddr::new(Path::new(&target))?,
+        Some(name) => UnixAddr::new_abstract(name.as_bytes()),
+        None => UnixAddr::new(path),
     };
-    let sock = socket(AddressFamily::Unix, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None)?;
-    sendto(sock.as_raw_fd(), msg.as_bytes(), &addr, MsgFlags::MSG_NOSIGNAL)
-        .map_err(|e| anyhow!("NOTIFY_SOCKET {target}: send: {e}"))?;
+    let sock = socket(AddressFamily::Unix, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).sys("socket").flag(VAR)?;
+    addr.and_then(|addr| sendto(sock.as_raw_fd(), msg.as_bytes(), &addr, MsgFlags::MSG_NOSIGNAL))
+        .sys_at("sendto", path)
+        .flag(VAR)?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! uid/gid maps of a new user namespace, written by the parent (which holds
 //! the privileges on the host side).
 
+use crate::error::{About, Result, SysResult};
 use crate::sys::procfs::ProcFs;
-use anyhow::{anyhow, Result};
 use oci_spec::runtime::LinuxIdMapping;
+use std::path::Path;
 
 pub fn map_text(maps: &[LinuxIdMapping]) -> String {
     maps.iter().map(|m| format!("{} {} {}\n", m.container_id(), m.host_id(), m.size())).collect()
@@ -11,11 +12,12 @@ pub fn map_text(maps: &[LinuxIdMapping]) -> String {
 
 /// Through a proc handle of our own (sys/procfs.rs), never by path.
 pub fn write_maps(pid: i32, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<()> {
-    let proc = ProcFs::open().map_err(|e| anyhow!("linux.uidMappings: open a procfs: {e}"))?;
-    proc.write_pid(pid, "uid_map", map_text(uid).as_bytes())
-        .map_err(|e| anyhow!("linux.uidMappings: write /proc/{pid}/uid_map: {e}"))?;
-    proc.write_pid(pid, "gid_map", map_text(gid).as_bytes())
-        .map_err(|e| anyhow!("linux.gidMappings: write /proc/{pid}/gid_map: {e}"))
+    let proc = ProcFs::open().sys("open procfs").field("linux.uidMappings")?;
+    let write = |file: &str, maps: &[LinuxIdMapping]| {
+        proc.write_pid(pid, file, map_text(maps).as_bytes()).sys_at("write", Path::new(&format!("/proc/{pid}/{file}")))
+    };
+    write("uid_map", uid).field("linux.uidMappings")?;
+    write("gid_map", gid).field("linux.gidMappings")
 }
 
 /// A user namespace with these maps, as an fd (for idmapped mounts): a
@@ -23,8 +25,8 @@ pub fn write_maps(pid: i32, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> R
 /// ended once its namespace is open.
 pub fn namespace_fd(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<std::os::fd::OwnedFd> {
     use crate::sys::{clone_process, Forked};
-    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    match clone_process(libc::CLONE_NEWUSER as u64, None).map_err(|e| anyhow!("clone for idmap user namespace: {e}"))? {
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).sys("pipe2")?;
+    match clone_process(libc::CLONE_NEWUSER as u64, None).sys("clone (idmap user namespace)")? {
         Forked::Child => {
             drop(write);
             // Block until the parent has what it needs and closes the pipe.
@@ -35,9 +37,8 @@ pub fn namespace_fd(uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<st
         Forked::Parent { pid, .. } => {
             drop(read);
             let result = write_maps(pid, uid, gid).and_then(|()| {
-                std::fs::File::open(format!("/proc/{pid}/ns/user"))
-                    .map(Into::into)
-                    .map_err(|e| anyhow!("open idmap user namespace: {e}"))
+                let path = format!("/proc/{pid}/ns/user");
+                std::fs::File::open(&path).map(Into::into).sys_at("open", Path::new(&path))
             });
             drop(write);
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None);

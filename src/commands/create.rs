@@ -58,7 +58,7 @@ fn notify_mount(dir: &ContainerDir, plan: &mut spec::LaunchPlan) -> Result<()> {
         return Ok(());
     }
     let path = std::fs::canonicalize(&dir.path).map_err(|e| anyhow!("{}: {e}", dir.path.display()))?;
-    crate::notify::prepare(&path, plan)
+    Ok(crate::notify::prepare(&path, plan)?)
 }
 
 /// Everything decided before the first side effect: the validated config,

@@ -25,7 +25,7 @@ impl Started {
     pub fn wait_ready(&self) -> Result<()> {
         let Some(sock) = &self.notify else { return Ok(()) };
         let Ok(init) = crate::sys::pidfd_open(self.pid) else { return Ok(()) };
-        crate::notify::wait_ready(sock, &init, self.pid)
+        Ok(crate::notify::wait_ready(sock, &init, self.pid)?)
     }
 }
 

@@ -123,11 +123,11 @@ impl Channel {
 
 /// init's side of namespaces::enter's requests.
 impl crate::namespaces::Parent for Channel {
-    fn map_user_ns(&self) -> Result<()> {
+    fn map_user_ns(&self) -> crate::error::Result<()> {
         self.send(&ToParent::MapUserNs)?;
         match self.recv_to_init()? {
             Some(ToInit::Go) => Ok(()),
-            other => anyhow::bail!("waiting for id maps: unexpected {other:?}"),
+            other => Err(anyhow!("waiting for id maps: unexpected {other:?}").into()),
         }
     }
 
