@@ -12,6 +12,10 @@
 //! (`Error::Flag`), the container (`Error::Container`), the path
 //! (`Error::Path`), the system call and its path (`SysError`). A reason that
 //! only a person reads is words (`Error::Invalid`), always under one of those.
+//!
+//! An error's text already says what it wraps, so no variant hands its inner
+//! error out as `source()` (a reporter walking that chain would say it
+//! twice); `Error::chain` walks it instead.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -39,17 +43,17 @@ pub enum Error {
     #[error(transparent)]
     Hook(#[from] crate::hooks::Error),
     /// About a config.json field, by its JSON path (`mounts[2].source`).
-    #[error("{field}: {source}")]
-    Field { field: String, source: Box<Error> },
+    #[error("{field}: {reason}")]
+    Field { field: String, reason: Box<Error> },
     /// About a command-line flag (`--pid-file`).
-    #[error("{flag}: {source}")]
-    Flag { flag: String, source: Box<Error> },
+    #[error("{flag}: {reason}")]
+    Flag { flag: String, reason: Box<Error> },
     /// About a container, by id.
-    #[error("container {id:?}: {source}")]
-    Container { id: String, source: Box<Error> },
+    #[error("container {id:?}: {reason}")]
+    Container { id: String, reason: Box<Error> },
     /// About a file or directory.
-    #[error("{}: {source}", shown(.path))]
-    Path { path: PathBuf, source: Box<Error> },
+    #[error("{}: {reason}", shown(.path))]
+    Path { path: PathBuf, reason: Box<Error> },
     /// Why, in words: under one of the variants above, what to change.
     #[error("{0}")]
     Invalid(String),
@@ -62,22 +66,22 @@ pub enum Error {
 impl Error {
     /// `reason` about the config.json field `field`.
     pub fn field(field: impl Into<String>, reason: impl Into<Error>) -> Error {
-        Error::Field { field: field.into(), source: Box::new(reason.into()) }
+        Error::Field { field: field.into(), reason: Box::new(reason.into()) }
     }
 
     /// `reason` about the command-line flag `flag`.
     pub fn flag(flag: impl Into<String>, reason: impl Into<Error>) -> Error {
-        Error::Flag { flag: flag.into(), source: Box::new(reason.into()) }
+        Error::Flag { flag: flag.into(), reason: Box::new(reason.into()) }
     }
 
     /// `reason` about the container `id`.
     pub fn container(id: impl Into<String>, reason: impl Into<Error>) -> Error {
-        Error::Container { id: id.into(), source: Box::new(reason.into()) }
+        Error::Container { id: id.into(), reason: Box::new(reason.into()) }
     }
 
     /// `reason` about the file or directory `path`.
     pub fn path(path: impl Into<PathBuf>, reason: impl Into<Error>) -> Error {
-        Error::Path { path: path.into(), source: Box::new(reason.into()) }
+        Error::Path { path: path.into(), reason: Box::new(reason.into()) }
     }
 
     /// The errors this one wraps, outermost first, itself included.
@@ -87,10 +91,10 @@ impl Error {
 
     fn inner(&self) -> Option<&Error> {
         match self {
-            Error::Field { source, .. }
-            | Error::Flag { source, .. }
-            | Error::Container { source, .. }
-            | Error::Path { source, .. } => Some(source),
+            Error::Field { reason, .. }
+            | Error::Flag { reason, .. }
+            | Error::Container { reason, .. }
+            | Error::Path { reason, .. } => Some(reason),
             Error::Spec(e) => e.inner(),
             Error::Process(e) => e.inner(),
             Error::Rootfs(e) => e.inner(),
@@ -142,13 +146,20 @@ impl From<&str> for Error {
 
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Error {
-        match e.downcast::<Error>() {
-            Ok(typed) => typed,
-            Err(e) => Error::Legacy {
-                msg: format!("{e:#}"),
-                exit: e.chain().find_map(|c| c.downcast_ref::<Error>()).and_then(Error::exit_code),
-            },
-        }
+        let e = match e.downcast::<Error>() {
+            Ok(typed) => return typed,
+            Err(e) => e,
+        };
+        let e = match e.downcast::<crate::process::Error>() {
+            Ok(typed) => return typed.into(),
+            Err(e) => e,
+        };
+        let exit = e.chain().find_map(|c| {
+            c.downcast_ref::<Error>()
+                .and_then(Error::exit_code)
+                .or_else(|| c.downcast_ref::<crate::process::Error>().and_then(crate::process::Error::exit_code))
+        });
+        Error::Legacy { msg: format!("{e:#}"), exit }
     }
 }
 

@@ -41,29 +41,15 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            let msg = berth::error::one_line(&message(&e));
+            let e = berth::Error::from(e);
+            let msg = berth::error::one_line(&e.to_string());
             logging::log(logging::Level::Error, &msg);
             // "error" on the line, as runc's level=error: scripts look for it.
             eprintln!("berth: error: {msg}");
             let otherwise = if matches!(command, Command::Exec(_)) { 255 } else { 1 };
-            let typed = e.chain().find_map(|c| c.downcast_ref::<berth::Error>());
-            std::process::exit(typed.and_then(berth::Error::exit_code).unwrap_or(otherwise));
+            std::process::exit(e.exit_code().unwrap_or(otherwise));
         }
     }
-}
-
-/// The error as one sentence: anyhow's contexts, outermost first, down to
-/// the first typed error, whose text already says what it wraps (its
-/// `source()` chain would say it again).
-fn message(e: &anyhow::Error) -> String {
-    let mut parts = Vec::new();
-    for cause in e.chain() {
-        parts.push(cause.to_string());
-        if cause.is::<berth::Error>() {
-            break;
-        }
-    }
-    parts.join(": ")
 }
 
 fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32> {

@@ -35,6 +35,10 @@ pub enum Error {
     /// (`kind` None), or a namespace of another kind than the entry's type.
     #[error("{} is not a {}", shown(.path), .kind.as_deref().map_or("namespace file".to_string(), |k| format!("{k} namespace")))]
     NotNamespace { path: PathBuf, kind: Option<String> },
+    /// Nothing answers at linux.seccomp.listenerPath (runc's words, which
+    /// engines match).
+    #[error("failed to connect with seccomp agent at {}: {os}", shown(.path))]
+    NoAgent { path: PathBuf, os: crate::error::OsError },
     /// exec was given neither a command nor --process.
     #[error("exec: no command given (pass it after the container id, or use --process)")]
     NoCommand,

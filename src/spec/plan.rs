@@ -198,7 +198,9 @@ pub fn seccomp_agent(
     }
     const FIELD: &str = "linux.seccomp.listenerPath";
     let Some(path) = listener else { return Err(crate::Error::field(FIELD, "NOTIFY rules need a listener path")) };
-    let s = std::os::unix::net::UnixStream::connect(path).sys_at("connect", path).field(FIELD)?;
+    let s = std::os::unix::net::UnixStream::connect(path)
+        .map_err(|e| super::Error::NoAgent { path: path.to_path_buf(), os: e.into() })
+        .field(FIELD)?;
     s.set_write_timeout(Some(crate::process::console::PEER_TIMEOUT))
         .sys_at("setsockopt SO_SNDTIMEO", path)
         .field(FIELD)?;
