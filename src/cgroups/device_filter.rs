@@ -26,7 +26,7 @@ mod sys;
 #[cfg(test)]
 mod tests;
 
-use anyhow::{anyhow, Result};
+use crate::error::{About, Result, SysError};
 use oci_spec::runtime::LinuxDeviceCgroup;
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -44,7 +44,7 @@ pub struct Filter {
 /// Compiles `rules` (with deny-all first and berth's defaults last, as on
 /// v1). Errors name the config field; nothing is touched.
 pub fn compile(rules: &[LinuxDeviceCgroup]) -> Result<Filter> {
-    Ok(Filter { program: codegen::program(&rules::for_config(rules)?)? })
+    Ok(Filter { program: codegen::program(&rules::for_config(rules)?).field("linux.resources.devices")? })
 }
 
 /// Compiles `rules` and makes the result the device filter of the cgroup v2
@@ -57,14 +57,14 @@ impl Filter {
     /// Loads the program and makes it the device filter of `cgroup_dir`,
     /// replacing the device programs attached there before.
     pub fn attach(&self, cgroup_dir: &Path) -> Result<()> {
-        let err = |what: &str, e: &dyn std::fmt::Display| {
-            anyhow!("linux.resources.devices: {what} {}: {e}", cgroup_dir.display())
+        let err = |what: &str, e: std::io::Error| {
+            crate::Error::field("linux.resources.devices", SysError::new(what, Some(cgroup_dir), e))
         };
-        let prog = load(&self.program).map_err(|e| err("load the device filter for", &e))?;
-        let dir = std::fs::File::open(cgroup_dir).map_err(|e| err("open", &e))?;
-        let old = sys::prog_query(&dir, sys::BPF_CGROUP_DEVICE).map_err(|e| err("list the device programs of", &e))?;
+        let prog = load(&self.program).field("linux.resources.devices")?;
+        let dir = std::fs::File::open(cgroup_dir).map_err(|e| err("open", e))?;
+        let old = sys::prog_query(&dir, sys::BPF_CGROUP_DEVICE).map_err(|e| err("list the device programs of", e))?;
         sys::prog_attach(&dir, &prog, sys::BPF_CGROUP_DEVICE, sys::BPF_F_ALLOW_MULTI)
-            .map_err(|e| err("attach the device filter to", &e))?;
+            .map_err(|e| err("attach the device filter to", e))?;
         for id in old {
             let old_prog = match sys::prog_get_fd_by_id(id) {
                 Ok(fd) => fd,
@@ -72,11 +72,11 @@ impl Filter {
                 // found with some SELinux policies: left in place it can
                 // only deny more, never allow what the new filter denies.
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::EPERM | libc::EACCES)) => continue,
-                Err(e) => return Err(err(&format!("open device program {id} of"), &e)),
+                Err(e) => return Err(err(&format!("open device program {id} of"), e)),
             };
             match sys::prog_detach(&dir, &old_prog, sys::BPF_CGROUP_DEVICE) {
                 Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
-                    return Err(err(&format!("detach device program {id} from"), &e))
+                    return Err(err(&format!("detach device program {id} from"), e))
                 }
                 _ => {}
             }
@@ -94,7 +94,7 @@ fn load(program: &[ebpf::Insn]) -> Result<OwnedFd> {
         Err(e) => e,
     };
     if first.raw_os_error() != Some(libc::EINVAL) && first.raw_os_error() != Some(libc::EACCES) {
-        return Err(first.into());
+        return Err(SysError::new("load the device filter", None, first).into());
     }
     let mut log = vec![0u8; 64 * 1024];
     let again = sys::prog_load(sys::BPF_PROG_TYPE_CGROUP_DEVICE, program, LICENSE, Some(&mut log));
@@ -103,6 +103,6 @@ fn load(program: &[ebpf::Insn]) -> Result<OwnedFd> {
     let tail = tail[tail.len().saturating_sub(3)..].join(" | ");
     match again {
         Ok(fd) => Ok(fd),
-        Err(e) => Err(anyhow!("{e} ({} instructions; verifier: {tail})", program.len())),
+        Err(e) => Err(super::Error::Verifier { os: e.into(), instructions: program.len(), log: tail }.into()),
     }
 }

@@ -5,8 +5,8 @@
 //! warning.
 
 use super::freezer::Freezer;
-use super::Layout;
-use anyhow::{bail, Result};
+use super::{Error, Layout};
+use crate::error::Result;
 use std::path::Path;
 
 pub fn check(layout: &Layout, rel: &Path) -> Result<()> {
@@ -19,10 +19,7 @@ pub fn check(layout: &Layout, rel: &Path) -> Result<()> {
         let freezer = if h.v2 { Freezer::V2(dir.clone()) } else { Freezer::V1(dir.clone()) };
         // Only the freezer's own hierarchy (or cgroup2) has the file to read.
         if freezer.is_frozen().unwrap_or(false) {
-            bail!(
-                "linux.cgroupsPath: the cgroup {} is frozen; thaw it first (a container started in it could never run)",
-                dir.display()
-            );
+            return Err(crate::Error::field("linux.cgroupsPath", Error::Frozen { path: dir }));
         }
         if busy.is_none() {
             let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();

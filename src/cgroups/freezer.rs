@@ -3,8 +3,8 @@
 //! user space), so freezing waits until the kernel reports the whole cgroup
 //! frozen: `pause` must not return while a task can still run.
 
-use super::{Bound, Placement};
-use anyhow::{anyhow, bail, Result};
+use super::{write, Bound, Error, Placement};
+use crate::error::{Result, SysResult};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ impl Freezer {
         }
         match cg.v2() {
             Some((_, dir)) if dir.join("cgroup.freeze").exists() => Ok(Freezer::V2(dir.into())),
-            _ => bail!("this host has no cgroup freezer (no v1 freezer controller, no cgroup.freeze)"),
+            _ => Err(Error::NoController { controller: "freezer".into() }.into()),
         }
     }
 
@@ -86,7 +86,8 @@ fn freeze_v1(dir: &Path) -> Result<()> {
         }
         if Instant::now() > deadline {
             let _ = write(&file, "THAWED");
-            bail!("freeze {}: still FREEZING after {FREEZE_TIMEOUT:?}; left thawed", file.display());
+            let (path, state) = (file, "FREEZING".into());
+            return Err(Error::Stuck { path, state, after: FREEZE_TIMEOUT, thawed: true }.into());
         }
         std::thread::sleep(POLL);
     }
@@ -104,9 +105,12 @@ fn thaw_v1(dir: &Path) -> Result<()> {
 fn set_v2(dir: &Path, frozen: bool) -> Result<()> {
     let (want, line) = if frozen { ("1", "frozen 1") } else { ("0", "frozen 0") };
     write(&dir.join("cgroup.freeze"), want)?;
-    let waited = wait_until(&dir.join("cgroup.events"), FREEZE_TIMEOUT, |s| s.lines().any(|l| l == line));
+    let mut waited = wait_until(&dir.join("cgroup.events"), FREEZE_TIMEOUT, |s| s.lines().any(|l| l == line));
     if waited.is_err() && frozen {
         let _ = write(&dir.join("cgroup.freeze"), "0");
+        if let Err(crate::Error::Cgroups(Error::Stuck { thawed, .. })) = &mut waited {
+            *thawed = true;
+        }
     }
     waited
 }
@@ -119,18 +123,14 @@ fn wait_until(file: &Path, timeout: Duration, done: impl Fn(&str) -> bool) -> Re
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("{}: still {s:?} after {timeout:?}", file.display());
+            return Err(Error::Stuck { path: file.into(), state: s, after: timeout, thawed: false }.into());
         }
         std::thread::sleep(POLL);
     }
 }
 
 fn read(file: &Path) -> Result<String> {
-    std::fs::read_to_string(file).map(|s| s.trim().to_string()).map_err(|e| anyhow!("read {}: {e}", file.display()))
-}
-
-fn write(file: &Path, value: &str) -> Result<()> {
-    std::fs::write(file, value).map_err(|e| anyhow!("write {value} to {}: {e}", file.display()))
+    std::fs::read_to_string(file).map(|s| s.trim().to_string()).sys_at("read", file)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod systemd;
 
 pub use error::Error;
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{shown, About, Result, SysResult};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +95,8 @@ mod layout_tests {
 }
 
 pub fn detect() -> Result<Layout> {
-    let text =
-        std::fs::read_to_string("/proc/self/mountinfo").map_err(|e| anyhow!("read /proc/self/mountinfo: {e}"))?;
+    let mountinfo = Path::new("/proc/self/mountinfo");
+    let text = std::fs::read_to_string(mountinfo).sys_at("read", mountinfo)?;
     Ok(parse_layout(&text))
 }
 
@@ -110,9 +110,9 @@ pub fn relative_path(cgroups_path: Option<&Path>, id: &str) -> Result<PathBuf> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from(format!("berth-{id}")),
     };
-    let rel = crate::spec::plan::relative_destination(&p).map_err(|e| anyhow!("linux.cgroupsPath: {e}"))?;
+    let rel = crate::spec::plan::relative_destination(&p).field("linux.cgroupsPath")?;
     if rel.as_os_str().is_empty() {
-        anyhow::bail!("linux.cgroupsPath: {} names the root cgroup", p.display());
+        return Err(crate::Error::field("linux.cgroupsPath", format!("{} names the root cgroup", shown(&p))));
     }
     Ok(rel)
 }
@@ -162,17 +162,15 @@ fn enable_for_stats(h: &Hierarchy, dir: &Path) {
 /// between our mkdirs; then we start again from the top.
 fn mkdir_all(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
     for _ in 0..10 {
-        match mkdir_all_once(h, base, rel, created) {
-            Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {
-                continue
-            }
-            other => return other.map_err(|e| anyhow!("linux.cgroupsPath: {e:#}")),
+        if mkdir_all_once(h, base, rel, created).field("linux.cgroupsPath")? {
+            return Ok(());
         }
     }
-    Err(anyhow!("linux.cgroupsPath: {}: parent kept disappearing", base.join(rel).display()))
+    Err(crate::Error::field("linux.cgroupsPath", crate::Error::path(base.join(rel), "parent kept disappearing")))
 }
 
-fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<()> {
+/// False when a parent vanished under a mkdir (ENOENT), to start again.
+fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<bool> {
     let mut cur = base.to_path_buf();
     for c in rel.components() {
         let parent = cur.clone();
@@ -180,8 +178,8 @@ fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<Path
         match std::fs::create_dir(&cur) {
             Ok(()) => created.push(cur.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(e.into()),
-            Err(e) => return Err(anyhow!("mkdir {}: {e}", cur.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e).sys_at("mkdir", &cur),
         }
         // Also for a directory another container just made: it may not have
         // filled it yet, and an empty parent would leave ours empty too.
@@ -189,14 +187,14 @@ fn mkdir_all_once(h: &Hierarchy, base: &Path, rel: &Path, created: &mut Vec<Path
             inherit_cpuset(&parent, &cur)?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A new v1 cpuset cgroup starts with no cpus and no mems, and no process can
 /// join it until they are copied from the parent. Values already set (by the
 /// config, a user, or a concurrent create) are kept.
 fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
-    let read = |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| anyhow!("read {}: {e}", p.display()));
+    let read = |p: PathBuf| std::fs::read_to_string(&p).sys_at("read", &p);
     for f in ["cpuset.cpus", "cpuset.mems"] {
         if !read(child.join(f))?.trim().is_empty() {
             continue;
@@ -206,7 +204,7 @@ fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
             Ok(()) => {}
             // A concurrent create filled it first: fine if it is set now.
             Err(_) if !read(child.join(f))?.trim().is_empty() => {}
-            Err(e) => return Err(anyhow!("write {}: {e}", child.join(f).display())),
+            Err(e) => return Err(write_failed(&child.join(f), v.trim(), e)),
         }
     }
     Ok(())
@@ -216,7 +214,7 @@ fn inherit_cpuset(parent: &Path, child: &Path) -> Result<()> {
 pub fn join(dirs: &[PathBuf], pid: i32) -> Result<()> {
     for dir in dirs {
         let f = dir.join("cgroup.procs");
-        std::fs::write(&f, pid.to_string()).map_err(|e| anyhow!("join cgroup {}: {e}", f.display()))?;
+        std::fs::write(&f, pid.to_string()).map_err(|e| Error::Join { path: f, os: e.into() })?;
     }
     Ok(())
 }
@@ -243,7 +241,7 @@ impl SelfJoin {
                 other => other,
             })
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|(p, e)| anyhow!("join cgroup {}: {e}", p.display()))?;
+            .map_err(|(path, e)| Error::Join { path, os: e.into() })?;
         Ok(SelfJoin(files))
     }
 
@@ -251,7 +249,7 @@ impl SelfJoin {
     pub fn enter(self) -> Result<()> {
         use std::io::Write;
         for (path, mut file) in self.0 {
-            file.write_all(b"0").map_err(|e| anyhow!("join cgroup {}: {e}", path.display()))?;
+            file.write_all(b"0").map_err(|e| Error::Join { path, os: e.into() })?;
         }
         Ok(())
     }
@@ -302,7 +300,7 @@ impl Bound {
 /// The container's cgroups as this host mounts them now.
 pub fn bind(placement: &Placement) -> Result<Bound> {
     if placement.dirs.is_empty() {
-        bail!("the container has no cgroup (it was never fully created)");
+        return Err(Error::NoCgroup.into());
     }
     Ok(Bound::new(&detect()?, placement))
 }
@@ -438,7 +436,7 @@ fn controller_step(
             enable: Some((h.mount_point.clone(), v2_name.into())),
             writes: controller_writes(r, v2_name, Version::V2)?,
         }),
-        _ => resources::field_bail!(field, "the {controller} controller is not available on this host"),
+        _ => Err(crate::Error::field(field, Error::NoController { controller: controller.into() })),
     }
 }
 
@@ -450,7 +448,7 @@ fn check_v1_files(dir: &Path, writes: &[resources::Write]) -> Result<()> {
         return Ok(());
     }
     match writes.iter().find(|w| !dir.join(&w.file).exists()) {
-        Some(w) => resources::field_bail!(w.field, "this host has no {}", dir.join(&w.file).display()),
+        Some(w) => Err(crate::Error::field(w.field, Error::NoFile { path: dir.join(&w.file) })),
         None => Ok(()),
     }
 }
@@ -475,13 +473,14 @@ fn order_v1_memory(dir: &Path, writes: &mut Vec<resources::Write>) {
 
 /// `linux.resources.unified`: a v2 file named as is; it must exist here.
 fn unified_step(cg: &Bound, key: &str, value: &str) -> Result<Step> {
-    let Some((h, dir)) = cg.v2() else { bail!("linux.resources.unified: this host has no cgroup v2 hierarchy") };
+    let unified = |reason: String| Err(crate::Error::field("linux.resources.unified", reason));
+    let Some((h, dir)) = cg.v2() else { return unified("this host has no cgroup v2 hierarchy".into()) };
     // Before the directory exists (`check`), the file's controller must be
     // one this host's cgroup2 has; once it exists, the file itself.
     let known_prefix = key.split_once('.').is_some_and(|(c, _)| c == "cgroup" || v2_has(&h.mount_point, c));
     let exists = if dir.is_dir() { dir.join(key).exists() } else { known_prefix };
     if key.contains('/') || !exists {
-        bail!("linux.resources.unified: {key:?} is not a cgroup v2 file here");
+        return unified(format!("{key:?} is not a cgroup v2 file here"));
     }
     let enable = key
         .split_once('.')
@@ -507,7 +506,7 @@ fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
         if w.file == "cpu.cfs_period_us" && quota_follows {
             match std::fs::write(dir.join(&w.file), &w.value) {
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => retry_period = Some(w),
-                other => other.map_err(|e| write_error(dir, w, e))?,
+                other => other.map_err(|e| write_failed(&dir.join(&w.file), &w.value, e)).field(w.field)?,
             }
             continue;
         }
@@ -519,19 +518,19 @@ fn write_all(dir: &Path, writes: &[resources::Write]) -> Result<()> {
     Ok(())
 }
 
-fn write_error(dir: &Path, w: &resources::Write, e: std::io::Error) -> anyhow::Error {
-    resources::FieldError {
-        field: w.field.into(),
-        msg: format!("write {:?} to {}: {e}", w.value, dir.join(&w.file).display()),
-    }
-    .into()
+/// `value` refused by the cgroup file `path`.
+fn write_failed(path: &Path, value: &str, e: std::io::Error) -> crate::Error {
+    Error::Write { path: path.into(), value: value.into(), os: e.into() }.into()
 }
 
+/// One write to a cgroup file.
+fn write(path: &Path, value: &str) -> Result<()> {
+    std::fs::write(path, value).map_err(|e| write_failed(path, value, e))
+}
+
+/// A write for the config field `field`, which names it when refused.
 fn write_one(dir: &Path, file: &str, value: &str, field: &str) -> Result<()> {
-    let path = dir.join(file);
-    std::fs::write(&path, value).map_err(|e| {
-        resources::FieldError { field: field.into(), msg: format!("write {value:?} to {}: {e}", path.display()) }.into()
-    })
+    write(&dir.join(file), value).field(field)
 }
 
 fn v2_has(mount_point: &Path, controller: &str) -> bool {
@@ -557,15 +556,14 @@ fn enable_in(dir: &Path, controller: &str) -> Result<()> {
     if current.split_whitespace().any(|c| c == controller) {
         return Ok(());
     }
-    std::fs::write(&file, format!("+{controller}"))
-        .map_err(|e| anyhow!("enable {controller} in {}: {e}", file.display()))
+    write(&file, &format!("+{controller}"))
 }
 
 /// Every pid in the container's cgroup and in cgroups the container made
 /// below it (read from the first hierarchy: every one holds the same tasks).
 pub fn pids(placement: &Placement) -> Result<Vec<i32>> {
     let Some(dir) = placement.dirs.first() else { return Ok(vec![]) };
-    let mut out = read_procs(dir).map_err(|e| anyhow!("read {}/cgroup.procs: {e}", dir.display()))?;
+    let mut out = read_procs(dir).sys_at("read", &dir.join("cgroup.procs"))?;
     collect_child_pids(dir, &mut out);
     Ok(out)
 }
@@ -595,7 +593,7 @@ pub fn signal_all(placement: &Placement, sig: i32) -> Result<()> {
     let cg = bind(placement)?;
     if cg.kind == Kind::Unified && sig == libc::SIGKILL {
         if let Some(file) = cg.v2().map(|(_, d)| d.join("cgroup.kill")).filter(|f| f.exists()) {
-            return std::fs::write(&file, "1").map_err(|e| anyhow!("write {}: {e}", file.display()));
+            return write(&file, "1");
         }
     }
     if pids(placement)?.is_empty() {
@@ -702,6 +700,24 @@ mod tests {
         assert_eq!(order("67108864", "67108864")[0], "memory.memsw.limit_in_bytes", "growing");
         assert_eq!(order("-1", "-1")[0], "memory.memsw.limit_in_bytes", "unlimited");
         assert_eq!(order("16777216", "16777216")[0], "memory.limit_in_bytes", "shrinking");
+    }
+
+    #[test]
+    fn a_refused_write_names_its_field_file_and_value() {
+        let t = tempfile::tempdir().unwrap();
+        let e = write_one(&t.path().join("gone"), "cpu.cfs_quota_us", "5000", "linux.resources.cpu.quota").unwrap_err();
+        assert_eq!(e.config_field(), Some("linux.resources.cpu.quota"));
+        let text = e.to_string();
+        assert!(text.starts_with("linux.resources.cpu.quota: write \"5000\" to "), "{text}");
+        assert!(text.contains("gone/cpu.cfs_quota_us: No such file or directory"), "{text}");
+        // It crosses the sync socket typed.
+        let back: crate::Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
+        assert_eq!(back.to_string(), text);
+        let refused = back.chain().find_map(|c| match c {
+            crate::Error::Cgroups(Error::Write { value, os, .. }) => Some((value.clone(), os.errno())),
+            _ => None,
+        });
+        assert_eq!(refused, Some(("5000".to_string(), Some(libc::ENOENT))));
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! whole tree, so the container's own directories are bind-mounted instead.
 
 use super::{Kind, Layout};
+use crate::error::{Result, SysResult};
 use crate::rootfs::remount::remount_bind;
 use crate::rootfs::safe_path::{fd_path, Root};
-use anyhow::{anyhow, Result};
 use nix::mount::{mount, MsFlags};
 use std::path::{Path, PathBuf};
 
@@ -37,13 +37,13 @@ pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &Cgrou
         );
     }
     mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), flags & !MsFlags::MS_RDONLY, Some("mode=755"))
-        .map_err(|e| anyhow!("mount tmpfs for cgroups: {e}"))?;
+        .sys("mount tmpfs for cgroups")?;
     // Reopen: the fd we mounted on still names the directory under the tmpfs.
     let top = root.open_strict(resolved, libc::O_PATH | libc::O_DIRECTORY)?;
     for (i, h) in view.layout.hierarchies.iter().enumerate() {
         let Some(name) = h.mount_point.file_name() else { continue };
         let sub = fd_path(&top).join(name);
-        std::fs::create_dir(&sub).map_err(|e| anyhow!("mkdir {}: {e}", sub.display()))?;
+        std::fs::create_dir(&sub).sys_at("mkdir", &sub)?;
         hierarchy(
             &sub,
             h.v2,
@@ -57,7 +57,7 @@ pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &Cgrou
     }
     if flags.contains(MsFlags::MS_RDONLY) {
         mount(None::<&str>, &fd_path(&top), None::<&str>, MsFlags::MS_REMOUNT | flags, Some("mode=755"))
-            .map_err(|e| anyhow!("remount cgroup tmpfs read-only: {e}"))?;
+            .sys("remount cgroup tmpfs read-only")?;
     }
     Ok(())
 }
@@ -77,20 +77,20 @@ fn hierarchy(
     let fstype = if v2 { "cgroup2" } else { "cgroup" };
     match dir {
         Some(dir) if !own_ns => {
-            mount(Some(dir), at, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-                .map_err(|e| anyhow!("bind {} at {}: {e}", dir.display(), at.display()))?;
+            // `at` is a /proc/self/fd path: the host directory is what names it.
+            mount(Some(dir), at, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).sys_at("bind", dir)?;
             let extra = flags & (MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC);
             if !extra.is_empty() {
                 // Reopen to reach the new mount rather than the directory under it.
                 let top = match resolved {
                     Some(r) => root.open_strict(r, libc::O_PATH)?,
-                    None => crate::sys::openat2(libc::AT_FDCWD, at, libc::O_PATH, 0, 0)?,
+                    None => crate::sys::openat2(libc::AT_FDCWD, at, libc::O_PATH, 0, 0).sys_at("open", at)?,
                 };
                 remount_bind(&top, extra)?;
             }
             Ok(())
         }
         _ => mount(Some("cgroup"), at, Some(fstype), flags, Some(controllers))
-            .map_err(|e| anyhow!("mount {fstype} {controllers} at {}: {e}", at.display())),
+            .sys(format!("mount {fstype} {controllers}").trim_end()),
     }
 }

@@ -2,7 +2,7 @@
 //! v2 form. Pure functions: what to write is decided (and validated) here,
 //! without touching any cgroup, so every rule is testable on its own.
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{About, Result};
 use oci_spec::runtime::{LinuxDeviceCgroup, LinuxDeviceType, LinuxResources};
 
 /// One value written to one file of one controller.
@@ -15,29 +15,13 @@ pub struct Write {
     pub field: &'static str,
 }
 
-/// An error about one linux.resources field, typed so that `update` can name
-/// the flag that set the field without reading the message.
-#[derive(Debug)]
-pub struct FieldError {
-    pub field: String,
-    pub msg: String,
-}
-
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.field, self.msg)
-    }
-}
-
-impl std::error::Error for FieldError {}
-
-/// Returns a FieldError: `field_bail!(field, "fmt", args...)`.
+/// Returns why a linux.resources field is refused, under the field (so that
+/// `update` can name the flag that set it): `field_bail!(field, "fmt", args...)`.
 macro_rules! field_bail {
     ($field:expr, $($arg:tt)*) => {
-        return Err($crate::cgroups::resources::FieldError { field: ($field).to_string(), msg: format!($($arg)*) }.into())
+        return Err($crate::Error::field($field, format!($($arg)*)))
     };
 }
-pub(crate) use field_bail;
 
 fn w(controller: &'static str, file: impl Into<String>, value: impl ToString, field: &'static str) -> Write {
     Write { controller, file: file.into(), value: value.to_string(), field }
@@ -113,9 +97,10 @@ pub fn wanted(r: &LinuxResources) -> Vec<(&'static str, &'static str)> {
 /// whole). Used by `update`, whose writers need both halves of pairs such as
 /// v2's cpu.max or memory.swap.max.
 pub fn merge(base: &LinuxResources, changes: &LinuxResources) -> Result<LinuxResources> {
-    let mut merged = serde_json::to_value(base)?;
-    merge_json(&mut merged, &serde_json::to_value(changes)?);
-    serde_json::from_value(merged).map_err(|e| anyhow!("linux.resources: merging the update: {e}"))
+    let failed = |e: serde_json::Error| crate::Error::field("linux.resources", format!("merging the update: {e}"));
+    let mut merged = serde_json::to_value(base).map_err(failed)?;
+    merge_json(&mut merged, &serde_json::to_value(changes).map_err(failed)?);
+    serde_json::from_value(merged).map_err(failed)
 }
 
 fn merge_json(base: &mut serde_json::Value, patch: &serde_json::Value) {
@@ -586,7 +571,7 @@ pub fn default_device_rules() -> Vec<String> {
 pub fn device_writes(rules: &[LinuxDeviceCgroup]) -> Result<Vec<Write>> {
     let mut out = vec![w("devices", "devices.deny", "a", "linux.resources.devices")];
     for (i, d) in rules.iter().enumerate() {
-        let rule = device_rule(d).map_err(|e| anyhow!("linux.resources.devices[{i}]: {e}"))?;
+        let rule = device_rule(d).with_field(|| format!("linux.resources.devices[{i}]"))?;
         let file = if d.allow() { "devices.allow" } else { "devices.deny" };
         out.push(w("devices", file, rule, "linux.resources.devices"));
     }
@@ -601,16 +586,16 @@ pub fn device_rule(d: &LinuxDeviceCgroup) -> Result<String> {
         None | Some(LinuxDeviceType::A) => "a",
         Some(LinuxDeviceType::C) | Some(LinuxDeviceType::U) => "c",
         Some(LinuxDeviceType::B) => "b",
-        Some(LinuxDeviceType::P) => bail!("type p (fifo) has no device cgroup rule"),
+        Some(LinuxDeviceType::P) => return Err("type p (fifo) has no device cgroup rule".into()),
     };
     let num = |n: Option<i64>| match n {
         None | Some(-1) => Ok("*".to_string()),
         Some(n) if n >= 0 => Ok(n.to_string()),
-        Some(n) => Err(anyhow!("{n} is not a device number")),
+        Some(n) => Err(crate::Error::from(format!("{n} is not a device number"))),
     };
     let access = d.access().clone().unwrap_or_else(|| "rwm".into());
     if access.is_empty() || !access.chars().all(|c| "rwm".contains(c)) {
-        bail!("access {access:?} must be made of r, w and m");
+        return Err(format!("access {access:?} must be made of r, w and m").into());
     }
     if typ == "a" {
         return Ok(format!("a *:* {access}"));

@@ -7,7 +7,8 @@
 //! of the file text.
 
 use super::Bound;
-use anyhow::{anyhow, Result};
+use super::Error;
+use crate::error::{OsError, Result, SysError, SysResult};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -212,7 +213,7 @@ fn text(dir: &Path, file: &str) -> Result<Option<String>> {
     match std::fs::read_to_string(&path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(anyhow!("read {}: {e}", path.display())),
+        Err(e) => Err(e).sys_at("read", &path),
     }
 }
 
@@ -490,7 +491,7 @@ impl OomWatch {
 
 fn owned(raw: i32, what: &str) -> Result<OwnedFd> {
     if raw < 0 {
-        return Err(anyhow!("{what}: {}", std::io::Error::last_os_error()));
+        return Err(SysError::new(what, None, OsError::last()).into());
     }
     // SAFETY: a fresh fd the kernel just returned; nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(raw) })
@@ -501,24 +502,24 @@ fn owned(raw: i32, what: &str) -> Result<OwnedFd> {
 fn eventfd_on_oom_control(oom_control: &Path) -> Result<(OwnedFd, Option<File>)> {
     // SAFETY: eventfd takes two integers and returns a new fd or -1.
     let efd = owned(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) }, "eventfd")?;
-    let control = File::open(oom_control).map_err(|e| anyhow!("open {}: {e}", oom_control.display()))?;
+    let control = File::open(oom_control).sys_at("open", oom_control)?;
     let event_control = oom_control.with_file_name("cgroup.event_control");
     let line = format!("{} {}", efd.as_raw_fd(), control.as_raw_fd());
     std::fs::OpenOptions::new()
         .write(true)
         .open(&event_control)
         .and_then(|mut f| f.write_all(line.as_bytes()))
-        .map_err(|e| anyhow!("register an OOM eventfd in {}: {e}", event_control.display()))?;
+        .map_err(|e| Error::Write { path: event_control, value: line, os: e.into() })?;
     Ok((efd, Some(control)))
 }
 
 fn inotify_on(file: &Path) -> Result<OwnedFd> {
     // SAFETY: inotify_init1 takes flags and returns a new fd or -1.
     let fd = owned(unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) }, "inotify_init1")?;
-    let c = crate::sys::cstr(file)?;
+    let c = crate::sys::cstr(file).sys_at("inotify_add_watch", file)?;
     // SAFETY: a valid inotify fd and a NUL-terminated path that outlives the call.
     if unsafe { libc::inotify_add_watch(fd.as_raw_fd(), c.as_ptr(), libc::IN_MODIFY) } < 0 {
-        return Err(anyhow!("watch {}: {}", file.display(), std::io::Error::last_os_error()));
+        return Err(SysError::new("inotify_add_watch", Some(file), OsError::last()).into());
     }
     Ok(fd)
 }

@@ -2,19 +2,20 @@
 //! no systemd driver; the path is still checked, so a user learns about a
 //! malformed path and a missing systemd in one go, in that order.
 
-use anyhow::{bail, Result};
+use crate::error::Result;
 
 /// (slice, prefix, name) of `slice:prefix:name`; an empty slice means system.slice.
 pub fn parse(path: &str) -> Result<(String, String, String)> {
     let parts: Vec<&str> = path.split(':').collect();
+    let refuse = |reason: String| Err(crate::Error::field("linux.cgroupsPath", reason));
     let [slice, prefix, name] = parts.as_slice() else {
-        bail!("linux.cgroupsPath: {path:?} is not slice:prefix:name, as --systemd-cgroup needs");
+        return refuse(format!("{path:?} is not slice:prefix:name, as --systemd-cgroup needs"));
     };
     if !slice.is_empty() && !slice.ends_with(".slice") {
-        bail!("linux.cgroupsPath: slice {slice:?} must end in .slice");
+        return refuse(format!("slice {slice:?} must end in .slice"));
     }
     if name.is_empty() {
-        bail!("linux.cgroupsPath: {path:?} has no unit name");
+        return refuse(format!("{path:?} has no unit name"));
     }
     let slice = if slice.is_empty() { "system.slice" } else { slice };
     Ok((slice.to_string(), prefix.to_string(), name.to_string()))

@@ -155,11 +155,10 @@ fn changes(a: &UpdateArgs, mut req: Value, base: &LinuxResources) -> Result<Linu
         req["memory"]["swap"] = json!(-1);
     }
     let mut changed: LinuxResources = crate::spec::json_path::from_value(&req).map_err(|e| {
-        let field: anyhow::Error =
-            resources::FieldError { field: format!("linux.resources.{}", e.path), msg: e.msg }.into();
+        let field = crate::Error::field(format!("linux.resources.{}", e.path), e.msg);
         match &a.resources {
             Some(path) if !given(a).any(|(_, p)| e.path == p) => anyhow!("--resources {path}: {field}"),
-            _ => name_the_flag(field, a),
+            _ => name_the_flag(field, a).into(),
         }
     })?;
     if changed.devices().is_some() && changed.devices() == base.devices() {
@@ -174,11 +173,15 @@ fn given(a: &UpdateArgs) -> impl Iterator<Item = (&'static str, &'static str)> +
 }
 
 /// An error about a field the user set with a flag names the flag instead.
-fn name_the_flag(e: anyhow::Error, a: &UpdateArgs) -> anyhow::Error {
-    let Some(fe) = e.chain().find_map(|c| c.downcast_ref::<resources::FieldError>()) else { return e };
-    match given(a).into_iter().find(|(_, path)| fe.field == format!("linux.resources.{path}")) {
-        Some((flag, _)) => anyhow!("{flag}: {}", fe.msg),
-        None => e,
+fn name_the_flag(e: crate::Error, a: &UpdateArgs) -> crate::Error {
+    match e {
+        crate::Error::Field { field, source } => {
+            match given(a).find(|(_, path)| field.strip_prefix("linux.resources.") == Some(*path)) {
+                Some((flag, _)) => crate::Error::flag(flag, *source),
+                None => crate::Error::Field { field, source },
+            }
+        }
+        e => e,
     }
 }
 
@@ -263,7 +266,7 @@ mod tests {
                         .try_for_each(|(ctl, _)| {
                             resources::controller_writes(&c, ctl, resources::Version::V1).map(|_| ())
                         })
-                        .map_err(|e| name_the_flag(e, &a))
+                        .map_err(|e| name_the_flag(e, &a).into())
                 })
                 .unwrap_err()
                 .to_string()

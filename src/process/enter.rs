@@ -59,7 +59,7 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     }
     chan.send(&ToInit::Go)?;
     match chan.recv::<ToParent>()? {
-        None => crate::cgroups::join(&plan.frozen_dirs, pid),
+        None => Ok(crate::cgroups::join(&plan.frozen_dirs, pid)?),
         Some(ToParent::Error(e)) => {
             super::launch::reap(pid);
             Err(e.into())

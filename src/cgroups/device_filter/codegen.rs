@@ -40,7 +40,7 @@
 
 use super::ebpf::{and32, exit, load_word, mov32, mov64, rsh32, Asm, Insn, Jump, Label, Reg};
 use super::rules::{Rule, ACC_MKNOD, ACC_READ, ACC_WRITE};
-use anyhow::Result;
+use crate::error::Result;
 
 /// Offsets in `struct bpf_cgroup_dev_ctx`.
 const CTX_ACCESS_TYPE: i16 = 0;

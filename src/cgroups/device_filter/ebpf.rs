@@ -7,7 +7,7 @@
 //! machine), a signed 16-bit jump offset counted from the next instruction,
 //! and a signed 32-bit immediate.
 
-use anyhow::{bail, Result};
+use crate::error::Result;
 
 /// eBPF registers. r0 holds the return value, r1 the context pointer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,12 +151,14 @@ impl Asm {
     /// generator never asks for one and this checks it.
     pub fn finish(mut self) -> Result<Vec<Insn>> {
         for (at, label) in self.fixups {
-            let Some(target) = self.labels[label.0] else { bail!("device filter: jump to an unbound label") };
+            let Some(target) = self.labels[label.0] else {
+                return Err("device filter: jump to an unbound label".into());
+            };
             if target <= at + 1 || target > self.insns.len() {
-                bail!("device filter: bad jump from {at} to {target}");
+                return Err(format!("device filter: bad jump from {at} to {target}").into());
             }
             let Ok(off) = i16::try_from(target - at - 1) else {
-                bail!("device filter: too many rules (a jump spans more than 32767 instructions)")
+                return Err("device filter: too many rules (a jump spans more than 32767 instructions)".into());
             };
             self.insns[at].off = off;
         }

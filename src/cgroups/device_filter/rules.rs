@@ -4,7 +4,7 @@
 //! one list for both versions, so v1 and v2 cannot drift apart.
 
 use crate::cgroups::resources::device_writes;
-use anyhow::{anyhow, bail, Result};
+use crate::error::{About, Result};
 use oci_spec::runtime::LinuxDeviceCgroup;
 
 /// `ctx->access_type` encoding from <linux/bpf.h>: the device type in the low
@@ -42,15 +42,13 @@ pub fn for_config(config: &[LinuxDeviceCgroup]) -> Result<Vec<Rule>> {
         // The v1 kernel reads the numbers as u32 and refuses larger ones;
         // refuse them here too rather than compile a rule that can't match.
         for (what, n) in [("major", d.major()), ("minor", d.minor())] {
-            if n.is_some_and(|n| n > i64::from(u32::MAX)) {
-                bail!("linux.resources.devices[{i}]: {what} {} is not a device number", n.unwrap_or_default());
+            if let Some(n) = n.filter(|n| *n > i64::from(u32::MAX)) {
+                let field = format!("linux.resources.devices[{i}]");
+                return Err(crate::Error::field(field, format!("{what} {n} is not a device number")));
             }
         }
     }
-    device_writes(config)?
-        .iter()
-        .map(|w| parse(w.file == "devices.allow", &w.value).map_err(|e| anyhow!("{}: {e}", w.field)))
-        .collect()
+    device_writes(config)?.iter().map(|w| parse(w.file == "devices.allow", &w.value).field(w.field)).collect()
 }
 
 /// Parses one v1 rule, `a` or `TYPE MAJOR:MINOR ACCESS` (`*` for any number).
@@ -60,28 +58,30 @@ pub fn parse(allow: bool, text: &str) -> Result<Rule> {
         Some("a") => None,
         Some("b") => Some(DEV_BLOCK),
         Some("c") => Some(DEV_CHAR),
-        _ => bail!("device rule {text:?}: bad type"),
+        _ => return Err(format!("device rule {text:?}: bad type").into()),
     };
     // A bare `a` (v1's "devices.deny a") is every device, every access.
     let (numbers, access) = match (words.next(), words.next(), words.next()) {
         (None, _, _) if kind.is_none() => ("*:*", "rwm"),
         (Some(n), Some(a), None) => (n, a),
-        _ => bail!("device rule {text:?}: want TYPE MAJOR:MINOR ACCESS"),
+        _ => return Err(format!("device rule {text:?}: want TYPE MAJOR:MINOR ACCESS").into()),
     };
     let number = |s: &str| -> Result<Option<u32>> {
         match s {
             "*" => Ok(None),
-            n => n.parse().map(Some).map_err(|_| anyhow!("device rule {text:?}: bad number {n:?}")),
+            n => n.parse().map(Some).map_err(|_| format!("device rule {text:?}: bad number {n:?}").into()),
         }
     };
-    let Some((major, minor)) = numbers.split_once(':') else { bail!("device rule {text:?}: want MAJOR:MINOR") };
+    let Some((major, minor)) = numbers.split_once(':') else {
+        return Err(format!("device rule {text:?}: want MAJOR:MINOR").into());
+    };
     let mut bits = 0;
     for c in access.chars() {
         bits |= match c {
             'm' => ACC_MKNOD,
             'r' => ACC_READ,
             'w' => ACC_WRITE,
-            _ => bail!("device rule {text:?}: bad access {c:?}"),
+            _ => return Err(format!("device rule {text:?}: bad access {c:?}").into()),
         };
     }
     Ok(Rule { allow, kind, major: number(major)?, minor: number(minor)?, access: bits })

@@ -242,10 +242,9 @@ fn bad_config_rules_name_their_index() {
 /// Whether a bpf() failure means "this process may not" (rather than a
 /// program the verifier refused), for the tests that need a real kernel and
 /// skip without one.
-fn not_permitted(e: &anyhow::Error) -> bool {
-    let text = format!("{e:#}");
-    !text.contains("verifier:")
-        && ["Operation not permitted", "Permission denied", "Function not implemented"].iter().any(|m| text.contains(m))
+fn not_permitted(e: &crate::Error) -> bool {
+    !matches!(e, crate::Error::Cgroups(crate::cgroups::Error::Verifier { .. }))
+        && matches!(e.errno(), Some(libc::EPERM | libc::EACCES | libc::ENOSYS))
 }
 
 #[test]
