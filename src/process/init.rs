@@ -209,13 +209,14 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
 }
 
 fn enter_rootfs(plan: &LaunchPlan) -> Result<()> {
-    if !plan.ns.has_mount_ns {
+    let entered = if !plan.ns.has_mount_ns {
         pivot::chroot_into(&plan.rootfs)
     } else if plan.opts.no_pivot {
         pivot::move_root(&plan.rootfs)
     } else {
         pivot::pivot(&plan.rootfs)
-    }
+    };
+    Ok(entered?)
 }
 
 /// Through a proc instance of our own (sys/procfs.rs), so a mount or
