@@ -228,8 +228,8 @@ fn sysctl(plan: &LaunchPlan) -> Result<()> {
     let proc = ProcFs::open().map_err(|e| anyhow!("linux.sysctl: open a procfs: {e}"))?;
     for (key, value) in &plan.sysctl {
         let rel = format!("sys/{}", key.replace('.', "/"));
-        proc.write(&rel, value.as_bytes()).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
+        proc.write(&rel, value.as_bytes()).map_err(|e| match e.errno() {
+            Some(libc::ENOENT) => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
             _ => anyhow!("linux.sysctl: {key}={value}: {e}"),
         })?;
     }
