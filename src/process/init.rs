@@ -284,7 +284,8 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
         let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         // Each hook finishes the handoff as the container's program would.
         let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
-            handoff::finish_with(&plan.handoff, path, args, env, &mut kernel(plan, ctx, &ready.agent_msg))
+            let mut k = kernel(plan, ctx, &ready.agent_msg);
+            crate::Error::from(handoff::finish_with(&plan.handoff, path, args, env, &mut k))
         };
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: Some(&into_container) };
         crate::hooks::run_all_with("startContainer", &hooks, &state, &runner)?;
