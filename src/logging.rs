@@ -4,6 +4,7 @@
 //! one JSON object. So every error reaches the log exactly once, from `main`.
 //! No threads and no global logger crate: one static, set before any work.
 
+use crate::error::{About, SysResult};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -46,7 +47,7 @@ pub enum LogFormat {
     Json,
 }
 
-pub fn init(path: Option<&Path>, format: LogFormat, debug: bool) -> anyhow::Result<()> {
+pub fn init(path: Option<&Path>, format: LogFormat, debug: bool) -> crate::error::Result<()> {
     let file = match path {
         Some(p) => Some(
             OpenOptions::new()
@@ -55,7 +56,8 @@ pub fn init(path: Option<&Path>, format: LogFormat, debug: bool) -> anyhow::Resu
                 .mode(0o600)
                 .custom_flags(libc::O_CLOEXEC)
                 .open(p)
-                .map_err(|e| anyhow::anyhow!("--log {}: {e}", p.display()))?,
+                .sys_at("open", p)
+                .flag("--log")?,
         ),
         None => None,
     };

@@ -5,7 +5,7 @@
 //! 0, or when berth runs in a user namespace that does not map the whole id
 //! range (root there is not root on the host). `true` and `false` force it.
 
-use anyhow::{bail, Result};
+use crate::error::{shown, OsError, Result};
 use std::path::PathBuf;
 
 pub fn detect(flag: Option<&str>) -> bool {
@@ -27,19 +27,21 @@ fn maps_everything(uid_map: &str) -> bool {
 }
 
 /// The default state directory: /run/berth, or $XDG_RUNTIME_DIR/berth when
-/// rootless (one line naming the problem when that cannot be used).
+/// rootless (one line naming the problem when that cannot be used: an error
+/// about `--root`, whose default it is).
 pub fn default_root(rootless: bool) -> Result<PathBuf> {
     if !rootless {
         return Ok(PathBuf::from("/run/berth"));
     }
+    let no_default = |why: String| Err(crate::Error::flag("--root", format!("rootless: XDG_RUNTIME_DIR {why}")));
     let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) else {
-        bail!("rootless: XDG_RUNTIME_DIR is not set; set it, or pass --root");
+        return no_default("is not set; set it, or pass --root".into());
     };
     let dir = PathBuf::from(dir);
     match std::fs::metadata(&dir) {
         Ok(m) if m.is_dir() => Ok(dir.join("berth")),
-        Ok(_) => bail!("rootless: XDG_RUNTIME_DIR {} is not a directory; pass --root", dir.display()),
-        Err(e) => bail!("rootless: XDG_RUNTIME_DIR {}: {e}; pass --root", dir.display()),
+        Ok(_) => no_default(format!("{} is not a directory; pass --root", shown(&dir))),
+        Err(e) => no_default(format!("{}: {}; pass --root", shown(&dir), OsError::from(e))),
     }
 }
 

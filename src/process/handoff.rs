@@ -186,11 +186,11 @@ impl Kernel for Real<'_> {
     }
 
     fn drop_bounding(&mut self, keep: u64) -> Result<()> {
-        crate::security::caps::drop_bounding(keep)
+        Ok(crate::security::caps::drop_bounding(keep)?)
     }
 
     fn switch_user(&mut self, user: &UserIds) -> Result<()> {
-        crate::security::user::switch(user)
+        Ok(crate::security::user::switch(user)?)
     }
 
     fn find_program(&mut self, h: &Handoff) -> Result<CString> {
@@ -201,11 +201,11 @@ impl Kernel for Real<'_> {
     }
 
     fn set_personality(&mut self, persona: libc::c_ulong) -> Result<()> {
-        crate::security::process_attrs::personality(persona)
+        Ok(crate::security::process_attrs::personality(persona)?)
     }
 
     fn raise_ambient(&mut self, inheritable: u64, ambient: u64) -> Result<()> {
-        crate::security::caps::raise_ambient(inheritable, ambient)
+        Ok(crate::security::caps::raise_ambient(inheritable, ambient)?)
     }
 
     fn mark_fds_cloexec(&mut self, first: u32) -> Result<()> {
@@ -213,11 +213,11 @@ impl Kernel for Real<'_> {
     }
 
     fn set_no_new_privs(&mut self) -> Result<()> {
-        crate::security::process_attrs::no_new_privs()
+        Ok(crate::security::process_attrs::no_new_privs()?)
     }
 
     fn set_cpu_affinity(&mut self, cpus: &[usize]) -> Result<()> {
-        crate::security::process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.final")
+        Ok(crate::security::process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.final")?)
     }
 
     fn set_umask(&mut self, mask: u32) {
@@ -237,7 +237,7 @@ impl Kernel for Real<'_> {
     }
 
     fn set_caps(&mut self, caps: &CapMasks) -> Result<()> {
-        crate::security::caps::set_sets(caps)
+        Ok(crate::security::caps::set_sets(caps)?)
     }
 
     fn execve(&mut self, program: &CStr, args: &[CString], env: &[CString]) -> anyhow::Error {

@@ -209,13 +209,14 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
 }
 
 fn enter_rootfs(plan: &LaunchPlan) -> Result<()> {
-    if !plan.ns.has_mount_ns {
+    let entered = if !plan.ns.has_mount_ns {
         pivot::chroot_into(&plan.rootfs)
     } else if plan.opts.no_pivot {
         pivot::move_root(&plan.rootfs)
     } else {
         pivot::pivot(&plan.rootfs)
-    }
+    };
+    Ok(entered?)
 }
 
 /// Through a proc instance of our own (sys/procfs.rs), so a mount or
@@ -227,8 +228,8 @@ fn sysctl(plan: &LaunchPlan) -> Result<()> {
     let proc = ProcFs::open().map_err(|e| anyhow!("linux.sysctl: open a procfs: {e}"))?;
     for (key, value) in &plan.sysctl {
         let rel = format!("sys/{}", key.replace('.', "/"));
-        proc.write(&rel, value.as_bytes()).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
+        proc.write(&rel, value.as_bytes()).map_err(|e| match e.errno() {
+            Some(libc::ENOENT) => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
             _ => anyhow!("linux.sysctl: {key}={value}: {e}"),
         })?;
     }
@@ -283,7 +284,8 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
         let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         // Each hook finishes the handoff as the container's program would.
         let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
-            handoff::finish_with(&plan.handoff, path, args, env, &mut kernel(plan, ctx, &ready.agent_msg))
+            let mut k = kernel(plan, ctx, &ready.agent_msg);
+            crate::Error::from(handoff::finish_with(&plan.handoff, path, args, env, &mut k))
         };
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: Some(&into_container) };
         crate::hooks::run_all_with("startContainer", &hooks, &state, &runner)?;

@@ -9,9 +9,11 @@
 //! where berth wants a file or a device is an error that names it, never
 //! followed, and files are created with O_EXCL|O_NOFOLLOW.
 
+use super::error::{FileKind, Refusal};
 use super::safe_path::{Kind, Root};
+use super::Error;
+use crate::error::{Result, SysError, SysResult};
 use crate::sys::{self, RESOLVE_NO_XDEV, RESOLVE_STRICT as STRICT};
-use anyhow::{anyhow, bail, Result};
 use nix::fcntl::AtFlags;
 use nix::sys::stat::{fstatat, SFlag};
 use nix::unistd::{unlinkat, UnlinkatFlags};
@@ -38,8 +40,8 @@ impl DevDir {
         &self.fd
     }
 
-    fn shown(&self, name: &str) -> String {
-        self.path.join(name).display().to_string()
+    fn at(&self, name: &str) -> PathBuf {
+        self.path.join(name)
     }
 
     /// What is at `name`, without following it.
@@ -47,7 +49,7 @@ impl DevDir {
         match fstatat(&self.fd, name, AtFlags::AT_SYMLINK_NOFOLLOW) {
             Ok(st) => Ok(Some(SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT)),
             Err(nix::errno::Errno::ENOENT) => Ok(None),
-            Err(e) => bail!("{}: {e}", self.shown(name)),
+            Err(e) => Err(e).sys_at("stat", &self.at(name)),
         }
     }
 
@@ -57,7 +59,7 @@ impl DevDir {
         match self.kind_of(name)? {
             None => self.create_file(name)?,
             Some(SFlag::S_IFREG | SFlag::S_IFCHR | SFlag::S_IFBLK) => {}
-            Some(other) => bail!("{}: {}; refusing to mount over it", self.shown(name), describe(other)),
+            Some(other) => return Err(self.in_the_way(name, other, Refusal::MountOver)),
         }
         self.open_at(name, libc::O_PATH | libc::O_NOFOLLOW, STRICT)
     }
@@ -69,10 +71,9 @@ impl DevDir {
         match self.kind_of(name)? {
             None => Ok(()),
             Some(SFlag::S_IFREG | SFlag::S_IFCHR | SFlag::S_IFBLK | SFlag::S_IFIFO) => {
-                unlinkat(&self.fd, name, UnlinkatFlags::NoRemoveDir)
-                    .map_err(|e| anyhow!("{}: remove the existing file: {e}", self.shown(name)))
+                unlinkat(&self.fd, name, UnlinkatFlags::NoRemoveDir).sys_at("unlink", &self.at(name))
             }
-            Some(other) => bail!("{}: {}; refusing to replace it", self.shown(name), describe(other)),
+            Some(other) => Err(self.in_the_way(name, other, Refusal::Replace)),
         }
     }
 
@@ -81,38 +82,34 @@ impl DevDir {
         let flags = libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY | libc::O_NOFOLLOW;
         sys::openat2(self.fd.as_raw_fd(), Path::new(name), flags, 0o600, STRICT)
             .map(drop)
-            .map_err(|e| anyhow!("{}: create: {e}", self.shown(name)))
+            .sys_at("create", &self.at(name))
     }
 
     /// The pty multiplexer of this devpts: the directory must be a devpts
     /// and `ptmx` its own entry, so nothing else is ever opened read-write.
     pub fn ptmx(&self) -> Result<OwnedFd> {
-        let fs = nix::sys::statfs::fstatfs(&self.fd).map_err(|e| anyhow!("{}: statfs: {e}", self.path.display()))?;
+        let fs = nix::sys::statfs::fstatfs(&self.fd).sys_at("statfs", &self.path)?;
         if fs.filesystem_type().0 as i64 != DEVPTS_SUPER_MAGIC {
-            bail!("{} is not a devpts mount", self.path.display());
+            return Err(crate::Error::path(&self.path, "not a devpts mount"));
         }
         match self.kind_of("ptmx")? {
             Some(SFlag::S_IFCHR) => {}
-            Some(other) => bail!("{}: {}, not the pty multiplexer", self.shown("ptmx"), describe(other)),
-            None => bail!("{}: missing", self.shown("ptmx")),
+            Some(other) => {
+                let found = FileKind::of(other);
+                return Err(
+                    Error::NotTheDevice { path: self.at("ptmx"), found, device: "pty multiplexer".into() }.into()
+                );
+            }
+            None => return Err(SysError::new("stat", Some(&self.at("ptmx")), nix::errno::Errno::ENOENT).into()),
         }
         self.open_at("ptmx", libc::O_RDWR | libc::O_NOCTTY | libc::O_NOFOLLOW, STRICT | RESOLVE_NO_XDEV)
     }
 
     fn open_at(&self, name: &str, flags: i32, resolve: u64) -> Result<OwnedFd> {
-        sys::openat2(self.fd.as_raw_fd(), Path::new(name), flags, 0, resolve)
-            .map_err(|e| anyhow!("open {}: {e}", self.shown(name)))
+        sys::openat2(self.fd.as_raw_fd(), Path::new(name), flags, 0, resolve).sys_at("open", &self.at(name))
     }
-}
 
-fn describe(kind: SFlag) -> &'static str {
-    match kind {
-        SFlag::S_IFLNK => "a symlink",
-        SFlag::S_IFDIR => "a directory",
-        SFlag::S_IFIFO => "a fifo",
-        SFlag::S_IFSOCK => "a socket",
-        SFlag::S_IFCHR => "a character device",
-        SFlag::S_IFBLK => "a block device",
-        _ => "a regular file",
+    fn in_the_way(&self, name: &str, kind: SFlag, refused: Refusal) -> crate::Error {
+        Error::InTheWay { path: self.at(name), found: FileKind::of(kind), refused }.into()
     }
 }

@@ -6,7 +6,7 @@
 
 use super::dev_dir::DevDir;
 use super::safe_path::{fd_path, Kind, Root};
-use anyhow::{anyhow, bail, Result};
+use crate::error::{Result, SysResult};
 use nix::fcntl::AtFlags;
 use nix::mount::{mount, MsFlags};
 use nix::sys::stat::{makedev, mknodat, Mode, SFlag};
@@ -62,26 +62,26 @@ pub fn config_nodes(devices: &[LinuxDevice]) -> Vec<Node> {
 
 pub fn create(root: &Root, nodes: &[Node], bind: bool) -> Result<()> {
     for n in nodes {
-        create_one(root, n, bind).map_err(|e| anyhow!("device {}: {e:#}", n.path.display()))?;
+        create_one(root, n, bind)?;
     }
     Ok(())
 }
 
 fn create_one(root: &Root, n: &Node, bind: bool) -> Result<()> {
     let (parent, name) = split(&n.path)?;
-    let name = name.to_str().ok_or_else(|| anyhow!("not a UTF-8 name"))?;
+    let name = name.to_str().ok_or_else(|| crate::Error::path(&n.path, "not a UTF-8 name"))?;
     let dir = DevDir::open(root, parent)?;
     dir.clear_for_node(name)?;
     if bind && n.kind != SFlag::S_IFIFO {
         let target = dir.mount_point(name)?;
         mount(Some(&n.path), &fd_path(&target), None::<&str>, MsFlags::MS_BIND, None::<&str>)
-            .map_err(|e| anyhow!("bind the host's node: {e}"))?;
+            .sys_at("bind the host's node", &n.path)?;
         return Ok(());
     }
     let dev = if n.kind == SFlag::S_IFIFO { 0 } else { makedev(n.major, n.minor) };
-    mknodat(dir.fd(), name, n.kind, Mode::from_bits_truncate(n.mode), dev).map_err(|e| anyhow!("mknod: {e}"))?;
+    mknodat(dir.fd(), name, n.kind, Mode::from_bits_truncate(n.mode), dev).sys_at("mknod", &n.path)?;
     fchownat(dir.fd(), name, Some(n.uid.into()), Some(n.gid.into()), AtFlags::AT_SYMLINK_NOFOLLOW)
-        .map_err(|e| anyhow!("chown: {e}"))?;
+        .sys_at("chown", &n.path)?;
     Ok(())
 }
 
@@ -106,7 +106,7 @@ pub fn symlinks(root: &Root) -> Result<()> {
         }
         match nix::unistd::symlinkat(target, &dir, name) {
             Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
-            Err(e) => bail!("symlink {link}: {e}"),
+            Err(e) => return Err(e).sys_at("symlink", Path::new(link)),
         }
     }
     Ok(())
@@ -115,6 +115,6 @@ pub fn symlinks(root: &Root) -> Result<()> {
 fn split(path: &Path) -> Result<(&Path, &OsStr)> {
     match (path.parent(), path.file_name()) {
         (Some(p), Some(n)) => Ok((p, n)),
-        _ => bail!("{} has no file name", path.display()),
+        _ => Err(crate::Error::path(path, "no file name")),
     }
 }

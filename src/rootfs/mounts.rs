@@ -3,12 +3,14 @@
 use super::options::MountOptions;
 use super::remount::remount_bind;
 use super::safe_path::{fd_path, Kind, Root};
+use super::Error;
 use crate::cgroups::mount::CgroupView;
+use crate::error::{Result, SysResult};
 use crate::spec::plan::MountPlan;
 use crate::sys;
-use anyhow::{anyhow, Context, Result};
 use nix::mount::{mount, MsFlags};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Flags a bind remount must not touch: the bind itself and propagation.
@@ -22,8 +24,7 @@ const NOT_REMOUNT: MsFlags = MsFlags::MS_BIND
 
 pub fn mount_all(root: &Root, mounts: &[MountPlan], cgroups: &CgroupView) -> Result<()> {
     for m in mounts {
-        mount_one(root, m, cgroups)
-            .map_err(|e| anyhow!("mounts[{}] ({} on /{}): {e:#}", m.index, m.typ_or_bind(), m.destination.display()))?;
+        mount_one(root, m, cgroups).map_err(|e| m.error(e))?;
     }
     Ok(())
 }
@@ -35,6 +36,12 @@ impl MountPlan {
         } else {
             &self.typ
         }
+    }
+
+    /// `e` about this mount.
+    fn error(&self, e: crate::Error) -> crate::Error {
+        let what = self.typ_or_bind().to_string();
+        Error::Mount { index: self.index, what, dest: self.destination.clone(), source: Box::new(e) }.into()
     }
 }
 
@@ -48,8 +55,7 @@ fn read_only_later(m: &MountPlan) -> bool {
 pub fn read_only_dev_last(root: &Root, mounts: &[MountPlan]) -> Result<()> {
     let Some(m) = mounts.iter().rev().find(|m| read_only_later(m)) else { return Ok(()) };
     let top = root.open_path(&m.destination, None)?.1;
-    remount_bind(&top, m.options.flags - NOT_REMOUNT)
-        .map_err(|e| anyhow!("mounts[{}] (tmpfs on /dev): read-only: {e:#}", m.index))
+    remount_bind(&top, m.options.flags - NOT_REMOUNT).map_err(|e| m.error(e))
 }
 
 /// proc and sysfs only on a directory that is just that: reached through a
@@ -62,11 +68,10 @@ fn ordinary_directory(root: &Root, m: &MountPlan) -> Result<()> {
     match sys::openat2(root.fd().as_raw_fd(), &m.destination, flags, 0, sys::RESOLVE_STRICT) {
         Ok(_) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)) => anyhow::bail!(
-            "/{} must be mounted on an ordinary directory (a symlink or a non-directory is on its way in the rootfs)",
-            m.destination.display()
-        ),
-        Err(e) => anyhow::bail!("/{}: {e}", m.destination.display()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::ENOTDIR)) => {
+            Err(Error::NotOrdinaryDirectory { dest: m.destination.clone() }.into())
+        }
+        Err(e) => Err(e).sys_at("open", &Path::new("/").join(&m.destination)),
     }
 }
 
@@ -97,20 +102,18 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
     let data = tmpfs_data(root, m);
     let (resolved, target) = root.open_path(&m.destination, Some(kind))?;
     let o = &m.options;
+    let no_source = || crate::Error::from("bind mount without source");
     if let Some(userns) = &m.idmap_userns {
-        let src = m.source.as_deref().context("bind mount without source")?;
-        idmapped_bind(src, m.source_fd.as_ref(), &target, userns, o)
-            .map_err(|e| anyhow!("idmapped bind {}: {e}", src.display()))?;
+        let src = m.source.as_deref().ok_or_else(no_source)?;
+        idmapped_bind(src, m.source_fd.as_ref(), &target, userns, o)?;
     } else if o.is_bind() {
-        let src = m.source.as_deref().context("bind mount without source")?;
+        let src = m.source.as_deref().ok_or_else(no_source)?;
         if let Some(tree) = &m.source_fd {
             // The copy the parent made for us (user namespace).
-            sys::move_mount(tree.as_raw_fd(), target.as_raw_fd())
-                .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+            sys::move_mount(tree.as_raw_fd(), target.as_raw_fd()).sys_at("bind", src)?;
         } else {
             let flags = MsFlags::MS_BIND | (o.flags & MsFlags::MS_REC);
-            mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>)
-                .map_err(|e| anyhow!("bind {}: {e}", src.display()))?;
+            mount(Some(src), &fd_path(&target), None::<&str>, flags, None::<&str>).sys_at("bind", src)?;
         }
         let top = root.open_strict(&resolved, libc::O_PATH)?;
         if !(o.flags - NOT_REMOUNT).is_empty() {
@@ -123,11 +126,10 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
             if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
         let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
         let flags = if read_only_later(m) { o.flags - NOT_REMOUNT - MsFlags::MS_RDONLY } else { o.flags - NOT_REMOUNT };
-        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), flags, data.as_deref())
-            .map_err(|e| anyhow!("mount: {e}"))?;
+        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), flags, data.as_deref()).sys("mount")?;
         if let Some(from) = copy_from {
             let top = root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?;
-            copy_tree(&from, &top).context("tmpcopyup")?;
+            copy_tree(&from, &top, &Path::new("/").join(&m.destination))?;
         }
     }
     finish_attributes(root, &resolved, o)
@@ -142,7 +144,7 @@ fn idmapped_bind(
     target: &OwnedFd,
     userns: &OwnedFd,
     o: &MountOptions,
-) -> std::io::Result<()> {
+) -> Result<()> {
     let recursive = o.idmap == Some(true);
     let rec = recursive || o.flags.contains(MsFlags::MS_REC);
     // The parent's detached copy is ours to give the idmap to.
@@ -150,7 +152,7 @@ fn idmapped_bind(
     let tree = match src_fd {
         Some(fd) => fd,
         None => {
-            own = sys::open_tree_clone_at(libc::AT_FDCWD, src, rec)?;
+            own = sys::open_tree_clone_at(libc::AT_FDCWD, src, rec).sys_at("open_tree", src)?;
             &own
         }
     };
@@ -165,8 +167,8 @@ fn idmapped_bind(
             attrs |= attr;
         }
     }
-    sys::mount_setattr(tree.as_raw_fd(), recursive, attrs, 0, Some(userns.as_raw_fd()))?;
-    sys::move_mount(tree.as_raw_fd(), target.as_raw_fd())
+    sys::mount_setattr(tree.as_raw_fd(), recursive, attrs, 0, Some(userns.as_raw_fd())).sys_at("idmap", src)?;
+    sys::move_mount(tree.as_raw_fd(), target.as_raw_fd()).sys_at("idmapped bind", src)
 }
 
 /// Propagation and recursive attributes act on the new mount, so they reopen
@@ -177,22 +179,23 @@ fn finish_attributes(root: &Root, resolved: &Path, o: &MountOptions) -> Result<(
     }
     let top = root.open_strict(resolved, libc::O_PATH)?;
     for p in &o.propagation {
-        mount(None::<&str>, &fd_path(&top), None::<&str>, *p, None::<&str>).map_err(|e| anyhow!("propagation: {e}"))?;
+        mount(None::<&str>, &fd_path(&top), None::<&str>, *p, None::<&str>).sys("propagation")?;
     }
     if o.rec_set != 0 || o.rec_clr != 0 {
-        sys::mount_setattr(top.as_raw_fd(), true, o.rec_set, o.rec_clr, None)
-            .map_err(|e| anyhow!("mount_setattr: {e}"))?;
+        sys::mount_setattr(top.as_raw_fd(), true, o.rec_set, o.rec_clr, None).sys("mount_setattr")?;
     }
     Ok(())
 }
 
 /// Copies a directory tree between two open directories (for `tmpcopyup`),
 /// keeping modes and owners; symlinks are copied as links, never followed.
-fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
+/// `at` is where `to` is in the container, for messages.
+fn copy_tree(from: &OwnedFd, to: &OwnedFd, at: &Path) -> Result<()> {
     use nix::dir::Dir;
     use nix::fcntl::{AtFlags, OFlag};
     use nix::sys::stat::{fchmodat, fstatat, FchmodatFlags, Mode, SFlag};
-    let mut dir = Dir::openat(from, ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
+    let mut dir = Dir::openat(from, ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .sys_at("tmpcopyup: open", at)?;
     let names: Vec<std::ffi::CString> = dir
         .iter()
         .filter_map(|e| e.ok())
@@ -200,24 +203,19 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
         .filter(|n| n.as_bytes() != b"." && n.as_bytes() != b"..")
         .collect();
     for name in names {
-        let st = fstatat(from, name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        let path = at.join(std::ffi::OsStr::from_bytes(name.as_bytes()));
+        let path = path.as_path();
+        let st = fstatat(from, name.as_c_str(), AtFlags::AT_SYMLINK_NOFOLLOW).sys_at("tmpcopyup: stat", path)?;
         let mode = Mode::from_bits_truncate(st.st_mode & 0o7777);
         match SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT {
             SFlag::S_IFDIR => {
-                nix::sys::stat::mkdirat(to, name.as_c_str(), mode)?;
-                let sub_from = nix::fcntl::openat(
-                    from,
-                    name.as_c_str(),
-                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                )?;
-                let sub_to = nix::fcntl::openat(
-                    to,
-                    name.as_c_str(),
-                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                )?;
-                copy_tree(&sub_from, &sub_to)?;
+                nix::sys::stat::mkdirat(to, name.as_c_str(), mode).sys_at("tmpcopyup: mkdir", path)?;
+                let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+                let sub_from =
+                    nix::fcntl::openat(from, name.as_c_str(), flags, Mode::empty()).sys_at("tmpcopyup: open", path)?;
+                let sub_to =
+                    nix::fcntl::openat(to, name.as_c_str(), flags, Mode::empty()).sys_at("tmpcopyup: open", path)?;
+                copy_tree(&sub_from, &sub_to, path)?;
             }
             SFlag::S_IFREG => {
                 let src = nix::fcntl::openat(
@@ -225,36 +223,36 @@ fn copy_tree(from: &OwnedFd, to: &OwnedFd) -> Result<()> {
                     name.as_c_str(),
                     OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
                     Mode::empty(),
-                )?;
+                )
+                .sys_at("tmpcopyup: open", path)?;
                 let dst = nix::fcntl::openat(
                     to,
                     name.as_c_str(),
                     OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC,
                     mode,
-                )?;
-                std::io::copy(&mut std::fs::File::from(src), &mut std::fs::File::from(dst))?;
+                )
+                .sys_at("tmpcopyup: create", path)?;
+                std::io::copy(&mut std::fs::File::from(src), &mut std::fs::File::from(dst))
+                    .sys_at("tmpcopyup: copy", path)?;
             }
             SFlag::S_IFLNK => {
-                let target = nix::fcntl::readlinkat(from, name.as_c_str())?;
-                nix::unistd::symlinkat(target.as_os_str(), to, name.as_c_str())?;
+                let target = nix::fcntl::readlinkat(from, name.as_c_str()).sys_at("tmpcopyup: readlink", path)?;
+                nix::unistd::symlinkat(target.as_os_str(), to, name.as_c_str()).sys_at("tmpcopyup: symlink", path)?;
                 continue;
             }
             _ => continue, // device nodes, fifos, sockets: not copied
         }
-        fchmodat(to, name.as_c_str(), mode, FchmodatFlags::NoFollowSymlink).or_else(|e| {
-            if e == nix::errno::Errno::EOPNOTSUPP {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
+        fchmodat(to, name.as_c_str(), mode, FchmodatFlags::NoFollowSymlink)
+            .or_else(|e| if e == nix::errno::Errno::EOPNOTSUPP { Ok(()) } else { Err(e) })
+            .sys_at("tmpcopyup: chmod", path)?;
         nix::unistd::fchownat(
             to,
             name.as_c_str(),
             Some(st.st_uid.into()),
             Some(st.st_gid.into()),
             AtFlags::AT_SYMLINK_NOFOLLOW,
-        )?;
+        )
+        .sys_at("tmpcopyup: chown", path)?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The mount option table: every option runc accepts, split into mount(2)
 //! flags, propagation, recursive attributes (mount_setattr) and fs data.
 
+use crate::error::Result;
 use crate::sys;
-use anyhow::{bail, Result};
 use nix::mount::MsFlags;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,7 +188,7 @@ pub fn parse(options: &[String]) -> Result<MountOptions> {
                 "idmap" => out.idmap = Some(false),
                 "ridmap" => out.idmap = Some(true),
                 "tmpcopyup" => out.tmpcopyup = true,
-                "" => bail!("empty option"),
+                "" => return Err("empty option".into()),
                 _ => data.push(opt),
             }
         }

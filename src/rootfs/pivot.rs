@@ -1,7 +1,7 @@
 //! Making the rootfs the container's `/`.
 
+use crate::error::{Result, SysResult};
 use crate::sys::mountinfo;
-use anyhow::{anyhow, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::unistd::{chdir, chroot, fchdir, pivot_root};
 use std::path::Path;
@@ -16,24 +16,23 @@ pub fn prepare(rootfs: &Path, propagation: Option<MsFlags>) -> Result<()> {
         Some(p) if !p.intersects(MsFlags::MS_SHARED | MsFlags::MS_UNBINDABLE) => p,
         _ => MsFlags::MS_SLAVE | MsFlags::MS_REC,
     };
-    mount(None::<&str>, "/", None::<&str>, flags, None::<&str>).map_err(|e| anyhow!("set propagation of /: {e}"))?;
+    mount(None::<&str>, "/", None::<&str>, flags, None::<&str>).sys_at("set propagation of", Path::new("/"))?;
     if !flags.contains(MsFlags::MS_REC) {
         // A recursive change left no mount shared; only then is mountinfo
         // worth reading (it costs ~0.1 ms a run).
         make_parent_mount_private(rootfs)?;
     }
-    mount(Some(rootfs), rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
-        .map_err(|e| anyhow!("bind rootfs {} onto itself: {e}", rootfs.display()))
+    mount(Some(rootfs), rootfs, None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>).sys_at("bind", rootfs)
 }
 
 /// A non-recursive propagation on `/` can leave the mount holding the rootfs
 /// shared; then our mounts would show up on the host (and pivot_root fails).
 fn make_parent_mount_private(rootfs: &Path) -> Result<()> {
-    let info = mountinfo::read().map_err(|e| anyhow!("read mountinfo: {e}"))?;
+    let info = mountinfo::read().sys_at("read", Path::new(mountinfo::PATH))?;
     let Some(parent) = parent_mount(&info, rootfs) else { return Ok(()) };
     if parent.shared() {
         mount(None::<&str>, &parent.mount_point, None::<&str>, MsFlags::MS_PRIVATE, None::<&str>)
-            .map_err(|e| anyhow!("make {} private: {e}", parent.mount_point.display()))?;
+            .sys_at("make private", &parent.mount_point)?;
     }
     Ok(())
 }
@@ -59,21 +58,21 @@ pub fn pivot(rootfs: &Path) -> Result<()> {
             nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
             nix::sys::stat::Mode::empty(),
         )
-        .map_err(|e| anyhow!("open {}: {e}", p.display()))
+        .sys_at("open", p)
     };
     let old_root = open_dir(Path::new("/"))?;
     let new_root = open_dir(rootfs)?;
-    fchdir(&new_root).map_err(|e| anyhow!("chdir rootfs: {e}"))?;
-    pivot_root(".", ".").map_err(|e| anyhow!("pivot_root {}: {e}", rootfs.display()))?;
+    fchdir(&new_root).sys_at("chdir", rootfs)?;
+    pivot_root(".", ".").sys_at("pivot_root", rootfs)?;
     // Back onto the old root (stacked over the new one) before touching its
     // propagation: "." right after pivot_root is the new root, whose mounts
     // must keep the propagation the config gave them.
-    fchdir(&old_root).map_err(|e| anyhow!("chdir old root: {e}"))?;
+    fchdir(&old_root).sys("chdir old root")?;
     // The old root must not propagate our unmount back to the host.
     mount(None::<&str>, ".", None::<&str>, MsFlags::MS_SLAVE | MsFlags::MS_REC, None::<&str>)
-        .map_err(|e| anyhow!("make old root rslave: {e}"))?;
-    umount2(".", MntFlags::MNT_DETACH).map_err(|e| anyhow!("detach old root: {e}"))?;
-    chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
+        .sys("make old root rslave")?;
+    umount2(".", MntFlags::MNT_DETACH).sys("detach old root")?;
+    chdir("/").sys_at("chdir", Path::new("/"))
 }
 
 /// `--no-pivot`: move the rootfs over `/` and chroot (for roots on ramfs,
@@ -86,15 +85,14 @@ pub fn pivot(rootfs: &Path) -> Result<()> {
 /// where they cannot be), as runc does.
 pub fn move_root(rootfs: &Path) -> Result<()> {
     drop_full_proc_and_sys_outside(rootfs)?;
-    chdir(rootfs).map_err(|e| anyhow!("chdir {}: {e}", rootfs.display()))?;
-    mount(Some(rootfs), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
-        .map_err(|e| anyhow!("move rootfs to /: {e}"))?;
-    chroot(".").map_err(|e| anyhow!("chroot: {e}"))?;
-    chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
+    chdir(rootfs).sys_at("chdir", rootfs)?;
+    mount(Some(rootfs), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>).sys("move rootfs to /")?;
+    chroot(".").sys_at("chroot", rootfs)?;
+    chdir("/").sys_at("chdir", Path::new("/"))
 }
 
 fn drop_full_proc_and_sys_outside(rootfs: &Path) -> Result<()> {
-    let info = mountinfo::read().map_err(|e| anyhow!("read mountinfo: {e}"))?;
+    let info = mountinfo::read().sys_at("read", Path::new(mountinfo::PATH))?;
     let mut points = full_proc_and_sys(&info, rootfs);
     // Deepest first, so a mount is never detached before one inside it.
     points.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
@@ -104,10 +102,9 @@ fn drop_full_proc_and_sys_outside(rootfs: &Path) -> Result<()> {
         match nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH) {
             Ok(()) => {}
             Err(nix::errno::Errno::EINVAL | nix::errno::Errno::EPERM) => {
-                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>)
-                    .map_err(|e| anyhow!("cover {}: {e}", p.display()))?;
+                mount(Some("tmpfs"), &p, Some("tmpfs"), MsFlags::empty(), None::<&str>).sys_at("cover", &p)?;
             }
-            Err(e) => return Err(anyhow!("detach {}: {e}", p.display())),
+            Err(e) => return Err(e).sys_at("detach", &p),
         }
     }
     Ok(())
@@ -124,9 +121,9 @@ fn full_proc_and_sys(mounts: &[mountinfo::Mount], rootfs: &Path) -> Vec<std::pat
 
 /// No mount namespace: chroot only; the caller's root is never pivoted.
 pub fn chroot_into(rootfs: &Path) -> Result<()> {
-    chdir(rootfs).map_err(|e| anyhow!("chdir {}: {e}", rootfs.display()))?;
-    chroot(".").map_err(|e| anyhow!("chroot {}: {e}", rootfs.display()))?;
-    chdir("/").map_err(|e| anyhow!("chdir /: {e}"))
+    chdir(rootfs).sys_at("chdir", rootfs)?;
+    chroot(".").sys_at("chroot", rootfs)?;
+    chdir("/").sys_at("chdir", Path::new("/"))
 }
 
 #[cfg(test)]

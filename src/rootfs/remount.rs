@@ -2,7 +2,7 @@
 //! a read-only /dev or rootfs, the container's cgroupfs.
 
 use super::safe_path::fd_path;
-use anyhow::{anyhow, Result};
+use crate::error::{Result, SysResult};
 use nix::mount::{mount, MsFlags};
 use std::os::fd::OwnedFd;
 
@@ -14,15 +14,14 @@ pub fn remount_bind(top: &OwnedFd, flags: MsFlags) -> Result<()> {
     match mount(None::<&str>, &target, None::<&str>, remount | flags, None::<&str>) {
         Err(nix::errno::Errno::EPERM) => {
             let locked = locked_flags(top)?;
-            mount(None::<&str>, &target, None::<&str>, remount | flags | locked, None::<&str>)
-                .map_err(|e| anyhow!("remount: {e}"))
+            mount(None::<&str>, &target, None::<&str>, remount | flags | locked, None::<&str>).sys("remount")
         }
-        other => other.map_err(|e| anyhow!("remount: {e}")),
+        other => other.sys("remount"),
     }
 }
 
 fn locked_flags(fd: &OwnedFd) -> Result<MsFlags> {
-    let st = nix::sys::statvfs::fstatvfs(fd)?;
+    let st = nix::sys::statvfs::fstatvfs(fd).sys("statvfs")?;
     use nix::sys::statvfs::FsFlags as S;
     let pairs = [
         (S::ST_RDONLY, MsFlags::MS_RDONLY),

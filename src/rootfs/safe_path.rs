@@ -8,8 +8,9 @@
 //! symlink-free path, so a symlink swapped in after the walk makes the open
 //! fail instead of escaping.
 
+use super::Error;
+use crate::error::{Result, SysResult};
 use crate::sys::{self, RESOLVE_STRICT as STRICT};
-use anyhow::{anyhow, bail, Result};
 use nix::fcntl::AtFlags;
 use nix::sys::stat::{fstatat, Mode, SFlag};
 use std::collections::VecDeque;
@@ -33,8 +34,7 @@ pub struct Root {
 
 impl Root {
     pub fn open(path: &Path) -> Result<Root> {
-        let fd = sys::openat2(libc::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0, 0)
-            .map_err(|e| anyhow!("open rootfs {}: {e}", path.display()))?;
+        let fd = sys::openat2(libc::AT_FDCWD, path, libc::O_PATH | libc::O_DIRECTORY, 0, 0).sys_at("open", path)?;
         Ok(Root { fd, path: path.to_path_buf() })
     }
 
@@ -52,7 +52,7 @@ impl Root {
         while let Some(c) = todo.pop_front() {
             if c == ".." {
                 if !done.pop() {
-                    bail!("{}: a symlink climbs out of the rootfs", path.display());
+                    return Err(Error::ClimbsOut { path: path.to_path_buf() }.into());
                 }
                 continue;
             }
@@ -61,10 +61,9 @@ impl Root {
                 Ok(st) if SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFLNK => {
                     links += 1;
                     if links > MAX_SYMLINKS {
-                        bail!("{}: too many levels of symlinks", path.display());
+                        return Err(Error::SymlinkLoop { path: path.to_path_buf() }.into());
                     }
-                    let target = nix::fcntl::readlinkat(&parent, c.as_os_str())
-                        .map_err(|e| anyhow!("{}: readlink: {e}", done.join(&c).display()))?;
+                    let target = nix::fcntl::readlinkat(&parent, c.as_os_str()).sys_at("readlink", &done.join(&c))?;
                     let target = Path::new(&target);
                     if target.is_absolute() {
                         done.clear();
@@ -76,16 +75,17 @@ impl Root {
                 Ok(st) => {
                     let is_dir = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR;
                     if !todo.is_empty() && !is_dir {
-                        bail!("{}: {} is not a directory", path.display(), done.join(&c).display());
+                        return Err(Error::NotADirectory { path: path.to_path_buf(), component: done.join(&c) }.into());
                     }
                     done.push(&c);
                 }
                 Err(nix::errno::Errno::ENOENT) if create.is_some() => {
                     let kind = if todo.is_empty() { create.unwrap_or(Kind::Dir) } else { Kind::Dir };
-                    make(&parent, &c, kind).map_err(|e| anyhow!("create {}: {e}", done.join(&c).display()))?;
+                    let call = if kind == Kind::Dir { "mkdir" } else { "create" };
+                    make(&parent, &c, kind).sys_at(call, &done.join(&c))?;
                     done.push(&c);
                 }
-                Err(e) => return Err(anyhow::Error::new(e).context(format!("{}", done.join(&c).display()))),
+                Err(e) => return Err(e).sys_at("stat", &done.join(&c)),
             }
         }
         Ok(done)
@@ -94,7 +94,7 @@ impl Root {
     /// Opens an already resolved path; fails rather than follow any symlink.
     pub fn open_strict(&self, resolved: &Path, flags: i32) -> Result<OwnedFd> {
         let p = if resolved.as_os_str().is_empty() { Path::new(".") } else { resolved };
-        sys::openat2(self.fd.as_raw_fd(), p, flags, 0, STRICT).map_err(|e| anyhow!("open {}: {e}", p.display()))
+        sys::openat2(self.fd.as_raw_fd(), p, flags, 0, STRICT).sys_at("open", p)
     }
 
     /// Resolves, creates as needed, and returns an O_PATH fd of the result.
@@ -116,7 +116,7 @@ fn components(path: &Path) -> Result<VecDeque<OsString>> {
             Component::RootDir | Component::CurDir => {}
             Component::ParentDir => out.push_back(OsString::from("..")),
             Component::Normal(n) => out.push_back(n.to_os_string()),
-            Component::Prefix(_) => bail!("{}: not a Linux path", path.display()),
+            Component::Prefix(_) => return Err(crate::Error::path(path, "not a Linux path")),
         }
     }
     Ok(out)
@@ -165,8 +165,9 @@ mod tests {
         let root = Root::open(r).unwrap();
         assert_eq!(root.resolve(Path::new("/var/run/lock"), None).unwrap(), PathBuf::from("run/lock"));
         assert_eq!(root.resolve(Path::new("var/rel/lock"), None).unwrap(), PathBuf::from("run/lock"));
-        let e = root.resolve(Path::new("/escape/passwd"), Some(Kind::File)).unwrap_err().to_string();
-        assert!(e.contains("climbs out"), "{e}");
+        let e = root.resolve(Path::new("/escape/passwd"), Some(Kind::File)).unwrap_err();
+        assert!(matches!(e, crate::Error::Rootfs(Error::ClimbsOut { .. })), "{e}");
+        assert_eq!(e.to_string(), "/escape/passwd: a symlink climbs out of the rootfs");
         assert!(!r.join("etc").exists());
     }
 
@@ -178,7 +179,9 @@ mod tests {
         assert_eq!(p, PathBuf::from("a/b/c.txt"));
         assert!(dir.path().join("a/b/c.txt").is_file());
         std::fs::write(dir.path().join("f"), "").unwrap();
-        assert!(root.resolve(Path::new("/f/x"), Some(Kind::Dir)).is_err());
+        let e = root.resolve(Path::new("/f/x"), Some(Kind::Dir)).unwrap_err();
+        assert_eq!(e.to_string(), "/f/x: f is not a directory");
+        assert_eq!(root.resolve(Path::new("/none"), None).unwrap_err().errno(), Some(libc::ENOENT));
     }
 
     #[test]
@@ -187,6 +190,7 @@ mod tests {
         symlink("b", dir.path().join("a")).unwrap();
         symlink("a", dir.path().join("b")).unwrap();
         let root = Root::open(dir.path()).unwrap();
-        assert!(root.resolve(Path::new("/a/x"), None).unwrap_err().to_string().contains("too many"));
+        let e = root.resolve(Path::new("/a/x"), None).unwrap_err();
+        assert!(matches!(e, crate::Error::Rootfs(Error::SymlinkLoop { .. })), "{e}");
     }
 }

@@ -10,7 +10,7 @@
 //! where the config is read (spec/wire.rs); here go the ones this kernel or
 //! this caller cannot grant.
 
-use anyhow::{anyhow, Result};
+use crate::error::{About, OsError, Result, SysError, SysResult};
 use oci_spec::runtime::{Capabilities, Capability, LinuxCapabilities};
 use std::str::FromStr;
 
@@ -115,9 +115,10 @@ pub fn drop_bounding(keep: u64) -> Result<()> {
     for cap in (0..64u8).filter(|n| all & (1 << n) != 0 && keep & (1 << n) == 0) {
         // SAFETY: prctl with integer arguments.
         if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, libc::c_ulong::from(cap), 0, 0, 0) } != 0 {
-            let e = std::io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EINVAL) {
-                return Err(anyhow!("process.capabilities.bounding: drop {}: {e}", name(cap)));
+            let e = OsError::last();
+            if e.errno() != Some(libc::EINVAL) {
+                let failed = SysError::new(format!("drop {}", name(cap)), None, e);
+                return Err(crate::Error::field("process.capabilities.bounding", failed));
             }
         }
     }
@@ -128,9 +129,8 @@ pub fn drop_bounding(keep: u64) -> Result<()> {
 /// permitted as they are (all we hold): a raise needs the capability in
 /// both permitted and inheritable.
 pub fn raise_ambient(inheritable: u64, ambient: u64) -> Result<()> {
-    let (effective, permitted, _) = crate::sys::capget().map_err(|e| anyhow!("capget: {e}"))?;
-    crate::sys::capset(effective, permitted, inheritable)
-        .map_err(|e| anyhow!("process.capabilities.inheritable: capset: {e}"))?;
+    let (effective, permitted, _) = crate::sys::capget().sys("capget")?;
+    crate::sys::capset(effective, permitted, inheritable).sys("capset").field("process.capabilities.inheritable")?;
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong, 0, 0, 0) };
     for cap in (0..64u8).filter(|n| ambient & (1 << n) != 0) {
@@ -145,11 +145,8 @@ pub fn raise_ambient(inheritable: u64, ambient: u64) -> Result<()> {
             )
         };
         if r != 0 {
-            return Err(anyhow!(
-                "process.capabilities.ambient: raise {}: {}",
-                name(cap),
-                std::io::Error::last_os_error()
-            ));
+            let failed = SysError::new(format!("raise {}", name(cap)), None, OsError::last());
+            return Err(crate::Error::field("process.capabilities.ambient", failed));
         }
     }
     Ok(())
@@ -158,8 +155,7 @@ pub fn raise_ambient(inheritable: u64, ambient: u64) -> Result<()> {
 /// The final effective, permitted and inheritable sets, in one capset. The
 /// ambient set, within permitted and inheritable, survives it.
 pub fn set_sets(m: &CapMasks) -> Result<()> {
-    crate::sys::capset(m.effective, m.permitted, m.inheritable)
-        .map_err(|e| anyhow!("process.capabilities: capset: {e}"))
+    crate::sys::capset(m.effective, m.permitted, m.inheritable).sys("capset").field("process.capabilities")
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Per-process attributes from `process`: rlimits, scheduler, I/O priority,
 //! personality, no_new_privs, keyring, oom_score_adj.
 
+use crate::error::{About, OsError, Result, SysError, SysResult};
 use crate::sys;
-use anyhow::{anyhow, Result};
 use oci_spec::runtime::{
     IOPriorityClass, LinuxMemoryPolicy, LinuxSchedulerFlag, LinuxSchedulerPolicy, MemoryPolicyFlagType,
     MemoryPolicyModeType, Process,
@@ -85,25 +85,26 @@ fn sched(s: &oci_spec::runtime::Scheduler) -> sys::SchedAttr {
 pub fn rlimits(a: &Attrs) -> Result<()> {
     for (i, (res, soft, hard, name)) in a.rlimits.iter().enumerate() {
         sys::setrlimit(*res, *soft, *hard)
-            .map_err(|e| anyhow!("process.rlimits[{i}] ({name} soft {soft} hard {hard}): setrlimit: {e}"))?;
+            .map_err(|e| SysError::new(format!("setrlimit {name} soft {soft} hard {hard}"), None, e))
+            .with_field(|| format!("process.rlimits[{i}]"))?;
     }
     Ok(())
 }
 
 pub fn scheduler(a: &Attrs) -> Result<()> {
     let Some(mut attr) = a.scheduler else { return Ok(()) };
-    sys::sched_setattr(&mut attr).map_err(|e| anyhow!("process.scheduler: sched_setattr: {e}"))
+    sys::sched_setattr(&mut attr).sys("sched_setattr").field("process.scheduler")
 }
 
 pub fn io_priority(a: &Attrs) -> Result<()> {
     let Some((class, prio)) = a.io_priority else { return Ok(()) };
-    sys::ioprio_set(class, prio).map_err(|e| anyhow!("process.ioPriority: ioprio_set: {e}"))
+    sys::ioprio_set(class, prio).sys("ioprio_set").field("process.ioPriority")
 }
 
 pub fn personality(domain: libc::c_ulong) -> Result<()> {
     // SAFETY: personality(2) takes a plain integer.
     if unsafe { libc::personality(domain) } == -1 {
-        return Err(anyhow!("linux.personality: {}", std::io::Error::last_os_error()));
+        return Err(crate::Error::field("linux.personality", SysError::new("personality", None, OsError::last())));
     }
     Ok(())
 }
@@ -111,7 +112,8 @@ pub fn personality(domain: libc::c_ulong) -> Result<()> {
 pub fn no_new_privs() -> Result<()> {
     // SAFETY: prctl with integer arguments.
     if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
-        return Err(anyhow!("process.noNewPrivileges: {}", std::io::Error::last_os_error()));
+        let failed = SysError::new("prctl(PR_SET_NO_NEW_PRIVS)", None, OsError::last());
+        return Err(crate::Error::field("process.noNewPrivileges", failed));
     }
     Ok(())
 }
@@ -120,7 +122,7 @@ pub fn no_new_privs() -> Result<()> {
 pub fn oom_score_adj(pid: i32, adj: i32) -> Result<()> {
     crate::sys::procfs::ProcFs::open()
         .and_then(|proc| proc.write_pid(pid, "oom_score_adj", adj.to_string().as_bytes()))
-        .map_err(|e| anyhow!("process.oomScoreAdj: {adj}: /proc/{pid}/oom_score_adj: {e}"))
+        .field("process.oomScoreAdj")
 }
 
 /// "0-3,7" -> [0, 1, 2, 3, 7]: the list format of cpusets and NUMA nodes.
@@ -128,30 +130,35 @@ pub fn parse_list(s: &str) -> Result<Vec<usize>> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (lo, hi) = part.split_once('-').unwrap_or((part, part));
-        let (lo, hi): (usize, usize) = (lo.trim().parse()?, hi.trim().parse()?);
+        let number = |n: &str| n.trim().parse::<usize>().map_err(|e| crate::Error::from(e.to_string()));
+        let (lo, hi) = (number(lo)?, number(hi)?);
         if lo > hi || hi >= 8192 {
-            anyhow::bail!("{part:?} is not a range");
+            return Err(format!("{part:?} is not a range").into());
         }
         out.extend(lo..=hi);
     }
     if out.is_empty() {
-        anyhow::bail!("empty list");
+        return Err("empty list".into());
     }
     Ok(out)
 }
 
 /// A CPU list field (process.execCPUAffinity.*) as CPU numbers, in the parent.
 pub fn cpu_list(list: Option<&String>, field: &str) -> Result<Option<Vec<usize>>> {
-    list.map(|l| parse_list(l).map_err(|e| anyhow!("{field}: {l:?}: {e}"))).transpose()
+    list.map(|l| parse_list(l).map_err(|e| crate::Error::field(field, format!("{l:?}: {e}")))).transpose()
 }
 
 /// process.execCPUAffinity: `initial` at init's start, `final` just before exec.
 pub fn cpu_affinity(cpus: &[usize], field: &str) -> Result<()> {
     let mut set = nix::sched::CpuSet::new();
     for c in cpus {
-        set.set(*c).map_err(|e| anyhow!("{field}: cpu {c}: {e}"))?;
+        set.set(*c).map_err(|_| {
+            crate::Error::field(field, format!("cpu {c} is beyond the {} a CPU set holds", nix::sched::CpuSet::count()))
+        })?;
     }
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).map_err(|e| anyhow!("{field}: {cpus:?}: {e}"))
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+        .map_err(|e| SysError::new(format!("sched_setaffinity {cpus:?}"), None, e))
+        .field(field)
 }
 
 /// linux.memoryPolicy through set_mempolicy(2); it survives execve.
@@ -177,9 +184,10 @@ pub fn memory_policy(policy: Option<&LinuxMemoryPolicy>) -> Result<()> {
     let mut mask = [0u64; 16];
     let max_node = 16 * 64;
     if let Some(nodes) = p.nodes().as_ref().filter(|n| !n.is_empty()) {
-        for n in parse_list(nodes).map_err(|e| anyhow!("linux.memoryPolicy.nodes: {nodes:?}: {e}"))? {
+        let field = "linux.memoryPolicy.nodes";
+        for n in parse_list(nodes).map_err(|e| crate::Error::field(field, format!("{nodes:?}: {e}")))? {
             if n >= max_node {
-                anyhow::bail!("linux.memoryPolicy.nodes: node {n} is out of range");
+                return Err(crate::Error::field(field, format!("node {n} is out of range")));
             }
             mask[n / 64] |= 1 << (n % 64);
         }
@@ -187,7 +195,7 @@ pub fn memory_policy(policy: Option<&LinuxMemoryPolicy>) -> Result<()> {
     // SAFETY: a valid mask of `max_node` bits for the duration of the call.
     let r = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask.as_ptr(), max_node as libc::c_ulong + 1) };
     if r != 0 {
-        anyhow::bail!("linux.memoryPolicy: set_mempolicy: {}", std::io::Error::last_os_error());
+        return Err(crate::Error::field("linux.memoryPolicy", SysError::new("set_mempolicy", None, OsError::last())));
     }
     Ok(())
 }
@@ -203,5 +211,8 @@ mod tests {
         assert!(parse_list("3-1").is_err());
         assert!(parse_list("x").is_err());
         assert!(parse_list("").is_err());
+        let e = cpu_list(Some(&"0-x".to_string()), "process.execCPUAffinity.initial").unwrap_err();
+        assert_eq!(e.to_string(), "process.execCPUAffinity.initial: \"0-x\": invalid digit found in string");
+        assert_eq!(e.config_field(), Some("process.execCPUAffinity.initial"));
     }
 }

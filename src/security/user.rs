@@ -3,7 +3,7 @@
 //! handoff still needs them after the switch (the ambient raises, and
 //! seccomp(2) without no_new_privs); the final capset sets them exactly.
 
-use anyhow::{anyhow, Result};
+use crate::error::{About, Result, SysError, SysResult};
 use nix::unistd::{setgroups, setresgid, setresuid, Gid, Uid};
 
 /// The ids the process runs as, in the container's user namespace.
@@ -18,14 +18,16 @@ pub fn switch(user: &UserIds) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) };
     let gids: Vec<Gid> = user.additional_gids.iter().copied().map(Gid::from_raw).collect();
-    setgroups(&gids).map_err(|e| anyhow!("process.user.additionalGids: setgroups {gids:?}: {e}"))?;
+    // The calls are named only on failure: nothing is built on the way.
+    let failed = |call: String, e: nix::Error| SysError::new(call, None, e);
+    setgroups(&gids).map_err(|e| failed(format!("setgroups {gids:?}"), e)).field("process.user.additionalGids")?;
     let gid = Gid::from_raw(user.gid);
-    setresgid(gid, gid, gid).map_err(|e| anyhow!("process.user.gid: setgid {gid}: {e}"))?;
+    setresgid(gid, gid, gid).map_err(|e| failed(format!("setgid {gid}"), e)).field("process.user.gid")?;
     let uid = Uid::from_raw(user.uid);
-    setresuid(uid, uid, uid).map_err(|e| anyhow!("process.user.uid: setuid {uid}: {e}"))?;
+    setresuid(uid, uid, uid).map_err(|e| failed(format!("setuid {uid}"), e)).field("process.user.uid")?;
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0) };
     // Leaving uid 0 emptied the effective set; permitted is intact.
-    let (_, permitted, inheritable) = crate::sys::capget().map_err(|e| anyhow!("capget: {e}"))?;
-    crate::sys::capset(permitted, permitted, inheritable).map_err(|e| anyhow!("process.user: capset: {e}"))
+    let (_, permitted, inheritable) = crate::sys::capget().sys("capget")?;
+    crate::sys::capset(permitted, permitted, inheritable).sys("capset").field("process.user")
 }

@@ -4,7 +4,7 @@
 pub mod mountinfo;
 pub mod procfs;
 
-use anyhow::{Context, Result};
+use crate::error::SysResult;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
@@ -256,14 +256,15 @@ pub fn cstr(path: &Path) -> std::io::Result<CString> {
 
 /// Process start time (clock ticks since boot, field 22 of /proc/PID/stat) and
 /// whether it is a zombie: with the pid it identifies a process across pid reuse.
-pub fn proc_start_time(pid: i32) -> Result<(u64, bool)> {
-    let stat =
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("read /proc/{pid}/stat"))?;
+pub fn proc_start_time(pid: i32) -> crate::error::Result<(u64, bool)> {
+    let path = std::path::PathBuf::from(format!("/proc/{pid}/stat"));
+    let stat = std::fs::read_to_string(&path).sys_at("read", &path)?;
+    let malformed = || crate::Error::path(&path, "malformed");
     // The command name may contain spaces and parens: fields start after the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).context("malformed /proc/PID/stat")?;
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or_else(malformed)?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let state = fields.first().copied().unwrap_or("?");
-    let start = fields.get(19).and_then(|s| s.parse().ok()).context("malformed /proc/PID/stat")?;
+    let start = fields.get(19).and_then(|s| s.parse().ok()).ok_or_else(malformed)?;
     Ok((start, state == "Z" || state == "X"))
 }
 

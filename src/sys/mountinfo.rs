@@ -25,8 +25,11 @@ impl Mount {
     }
 }
 
+/// Where `read` reads it.
+pub const PATH: &str = "/proc/self/mountinfo";
+
 pub fn read() -> std::io::Result<Vec<Mount>> {
-    Ok(parse(&std::fs::read_to_string("/proc/self/mountinfo")?))
+    Ok(parse(&std::fs::read_to_string(PATH)?))
 }
 
 /// Every well-formed line, in the kernel's order (later mounts last).

@@ -16,18 +16,21 @@
 //!   fstatfs before the write.
 
 use super::{new_detached_mount, open_tree_clone_at, openat2, RESOLVE_NO_XDEV, RESOLVE_STRICT};
-use std::io::{Error, ErrorKind, Result, Write};
+use crate::error::{OsError, Result, SysError, SysResult};
+use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 /// The inode number of every proc instance's root directory.
 const PROC_ROOT_INO: u64 = 1;
 const RESOLVE: u64 = RESOLVE_STRICT | RESOLVE_NO_XDEV;
 
-fn fs_magic(fd: &OwnedFd) -> Result<i64> {
-    Ok(nix::sys::statfs::fstatfs(fd).map_err(Error::from)?.filesystem_type().0 as i64)
+/// Whether `fd` is on a procfs; `path` names it in an error.
+fn on_procfs(fd: &OwnedFd, path: &Path) -> Result<bool> {
+    let fs = nix::sys::statfs::fstatfs(fd).sys_at("statfs", path)?;
+    Ok(fs.filesystem_type().0 as i64 == PROC_SUPER_MAGIC)
 }
 
 /// A private handle on a procfs of the caller's pid namespace.
@@ -37,35 +40,41 @@ pub struct ProcFs {
 
 impl ProcFs {
     pub fn open() -> Result<ProcFs> {
+        let at = Path::new("/proc");
         let root = new_detached_mount(c"proc", &[], 0)
-            .or_else(|_| open_tree_clone_at(libc::AT_FDCWD, Path::new("/proc"), false))?;
-        if fs_magic(&root)? != PROC_SUPER_MAGIC {
-            return Err(Error::other("/proc is not a procfs"));
+            .or_else(|_| open_tree_clone_at(libc::AT_FDCWD, at, false))
+            .sys_at("open_tree", at)?;
+        if !on_procfs(&root, at)? {
+            return Err(crate::Error::path(at, "not a procfs"));
         }
-        let ino = std::fs::File::from(root.try_clone()?).metadata()?.ino();
-        if ino != PROC_ROOT_INO {
-            return Err(Error::other("/proc is not the root of a procfs"));
+        let root_dir = std::fs::File::from(root.try_clone().sys("dup")?);
+        if root_dir.metadata().sys_at("stat", at)?.ino() != PROC_ROOT_INO {
+            return Err(crate::Error::path(at, "not the root of a procfs"));
         }
         Ok(ProcFs { root })
     }
 
     /// Writes `data` to the existing file `rel` ("sys/kernel/shmmax",
-    /// "1234/uid_map"), in one write(2), as procfs wants it.
+    /// "1234/uid_map"), in one write(2), as procfs wants it. Errors name it
+    /// as /proc/`rel`; a missing file is ENOENT (`crate::Error::errno`).
     pub fn write(&self, rel: &str, data: &[u8]) -> Result<()> {
-        let fd = openat2(self.root.as_raw_fd(), Path::new(rel), libc::O_WRONLY | libc::O_NOFOLLOW, 0, RESOLVE)
-            .map_err(|e| match e.raw_os_error() {
-                Some(libc::EXDEV) | Some(libc::ELOOP) => {
-                    Error::new(e.kind(), format!("{e}: a mount or symlink is in the way"))
-                }
-                _ => e,
-            })?;
-        if fs_magic(&fd)? != PROC_SUPER_MAGIC {
-            return Err(Error::other("not a procfs file"));
+        let path = PathBuf::from("/proc").join(rel);
+        let fd = match openat2(self.root.as_raw_fd(), Path::new(rel), libc::O_WRONLY | libc::O_NOFOLLOW, 0, RESOLVE) {
+            Ok(fd) => fd,
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EXDEV | libc::ELOOP)) => {
+                let source = Box::new(SysError::new("open", Some(&path), e).into());
+                return Err(crate::rootfs::Error::Redirected { source }.into());
+            }
+            Err(e) => return Err(e).sys_at("open", &path),
+        };
+        if !on_procfs(&fd, &path)? {
+            return Err(crate::Error::path(&path, "not a procfs file"));
         }
         let mut file = std::fs::File::from(fd);
-        let n = file.write(data)?;
+        let n = file.write(data).sys_at("write", &path)?;
         if n != data.len() {
-            return Err(Error::new(ErrorKind::WriteZero, format!("short write ({n} of {} bytes)", data.len())));
+            let short = OsError::Other(format!("short write ({n} of {} bytes)", data.len()));
+            return Err(SysError::new("write", Some(&path), short).into());
         }
         Ok(())
     }

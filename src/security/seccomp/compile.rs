@@ -5,7 +5,8 @@ use super::arch::Abi;
 use super::codegen::{self, AbiRules, ArgCheck, Plan, Rule};
 use super::kernel::{self, Kernel};
 use super::{tables, Program};
-use anyhow::{anyhow, bail, Result};
+use crate::error::Result;
+use crate::security::Error;
 use oci_spec::runtime::{LinuxSeccomp, LinuxSeccompAction as Action, LinuxSeccompArg, LinuxSeccompFilterFlag as Flag};
 
 const FIELD: &str = "linux.seccomp";
@@ -23,16 +24,20 @@ pub fn compile(s: &LinuxSeccomp) -> Result<Program> {
 
 pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
     if !kernel.available {
-        bail!("{FIELD}: this kernel has no seccomp filters (seccomp(2): ENOSYS)");
+        return Err(crate::Error::field(FIELD, "this kernel has no seccomp filters (seccomp(2): ENOSYS)"));
     }
-    let native =
-        Abi::native().ok_or_else(|| anyhow!("{FIELD}: berth has no seccomp support on {}", std::env::consts::ARCH))?;
+    let native = Abi::native().ok_or_else(|| {
+        crate::Error::field(FIELD, format!("berth has no seccomp support on {}", std::env::consts::ARCH))
+    })?;
 
     let default_action = s.default_action();
     if default_action == Action::ScmpActNotify {
         // As runc: every syscall, the ones that hand the listener to its agent
         // included, would wait for an agent that has not got it yet.
-        bail!("{FIELD}.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+        return Err(crate::Error::field(
+            format!("{FIELD}.defaultAction"),
+            "SCMP_ACT_NOTIFY cannot be the default action",
+        ));
     }
     let default = action(
         default_action,
@@ -60,7 +65,7 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
     for (i, call) in s.syscalls().iter().flatten().enumerate() {
         let field = format!("{FIELD}.syscalls[{i}]");
         if call.names().is_empty() {
-            bail!("{field}.names: empty");
+            return Err(crate::Error::field(format!("{field}.names"), "empty"));
         }
         let ret =
             action(call.action(), call.errno_ret(), kernel, &format!("{field}.action"), &format!("{field}.errnoRet"))?;
@@ -69,24 +74,29 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
                 // The agent, or berth handing it the listener, may write to
                 // the container's stdio: notifying write can deadlock (runc
                 // refuses it too).
-                bail!("{field}.names[{j}]: SCMP_ACT_NOTIFY cannot be used for write");
+                return Err(crate::Error::field(
+                    format!("{field}.names[{j}]"),
+                    "SCMP_ACT_NOTIFY cannot be used for write",
+                ));
             }
             wants_listener = true;
             if s.listener_path().is_none() {
                 // The listener fd would have nowhere to go, and notified syscalls would hang.
-                bail!("{FIELD}.listenerPath: required by {field}.action SCMP_ACT_NOTIFY");
+                let reason = format!("required by {field}.action SCMP_ACT_NOTIFY");
+                return Err(crate::Error::field(format!("{FIELD}.listenerPath"), reason));
             }
         }
         let args = call.args().as_deref().unwrap_or_default();
         for (j, arg) in args.iter().enumerate() {
             if arg.index() > MAX_ARG_INDEX {
-                bail!("{field}.args[{j}].index: {} is above {MAX_ARG_INDEX}", arg.index());
+                let reason = format!("{} is above {MAX_ARG_INDEX}", arg.index());
+                return Err(crate::Error::field(format!("{field}.args[{j}].index"), reason));
             }
         }
         let rules = rules(ret, args);
         for (j, name) in call.names().iter().enumerate() {
             if name.is_empty() {
-                bail!("{field}.names[{j}]: empty");
+                return Err(crate::Error::field(format!("{field}.names[{j}]"), "empty"));
             }
             for abi in &mut per_abi {
                 let Some(nr) = tables::lookup(abi.abi.table(), name) else {
@@ -111,10 +121,9 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
     let plan = Plan { default, enosys_above_last: !permissive && default != codegen::ENOSYS, abis: per_abi };
     let filter = codegen::generate(&plan);
     if filter.len() > MAX_INSTRUCTIONS {
-        bail!(
-            "{FIELD}: the filter needs {} instructions, above the kernel's limit of {MAX_INSTRUCTIONS}",
-            filter.len()
-        );
+        let reason =
+            format!("the filter needs {} instructions, above the kernel's limit of {MAX_INSTRUCTIONS}", filter.len());
+        return Err(crate::Error::field(FIELD, reason));
     }
     Ok(Program { filter, flags, wants_listener, skipped })
 }
@@ -124,7 +133,9 @@ pub fn compile_for(s: &LinuxSeccomp, kernel: &Kernel) -> Result<Program> {
 /// (runc ignores it too). Errors name `action_field` or `errno_field`.
 fn action(a: Action, errno_ret: Option<u32>, kernel: &Kernel, action_field: &str, errno_field: &str) -> Result<u32> {
     let data = || match errno_ret.unwrap_or(libc::EPERM as u32) {
-        errno if errno > libc::SECCOMP_RET_DATA => bail!("{errno_field}: {errno} is above {}", libc::SECCOMP_RET_DATA),
+        errno if errno > libc::SECCOMP_RET_DATA => {
+            Err(crate::Error::field(errno_field, format!("{errno} is above {}", libc::SECCOMP_RET_DATA)))
+        }
         errno => Ok(errno),
     };
     let ret = match a {
@@ -138,7 +149,7 @@ fn action(a: Action, errno_ret: Option<u32>, kernel: &Kernel, action_field: &str
         Action::ScmpActAllow => libc::SECCOMP_RET_ALLOW,
     };
     if !kernel.supports_action(ret) {
-        bail!("{action_field}: {a} is not supported by this kernel");
+        return Err(crate::Error::field(action_field, Error::Unsupported { what: a.to_string() }));
     }
     Ok(ret)
 }
@@ -173,21 +184,24 @@ fn filter_flags(s: &LinuxSeccomp, kernel: &Kernel, wants_listener: bool) -> Resu
             Flag::SeccompFilterFlagWaitKillableRecv => kernel::FLAG_WAIT_KILLABLE_RECV,
         };
         if !kernel.supports_flags(bit) {
-            bail!("{FIELD}.flags[{i}]: {flag} is not supported by this kernel");
+            return Err(crate::Error::field(
+                format!("{FIELD}.flags[{i}]"),
+                Error::Unsupported { what: flag.to_string() },
+            ));
         }
         flags |= bit;
     }
     if wants_listener {
         if !kernel.supports_flags(kernel::FLAG_NEW_LISTENER) {
-            bail!(
-                "{FIELD}: SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux 5.0), which this kernel lacks"
-            );
+            let reason = "SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_NEW_LISTENER (Linux 5.0), which this kernel lacks";
+            return Err(crate::Error::field(FIELD, reason));
         }
         // The kernel refuses TSYNC with a listener unless TSYNC failures are
         // reported as ESRCH rather than as a thread id; libseccomp does the same.
         if flags & kernel::FLAG_TSYNC != 0 {
             if !kernel.supports_flags(kernel::FLAG_TSYNC_ESRCH) {
-                bail!("{FIELD}.flags: SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY needs Linux 5.7");
+                let reason = "SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY needs Linux 5.7";
+                return Err(crate::Error::field(format!("{FIELD}.flags"), reason));
             }
             flags |= kernel::FLAG_TSYNC_ESRCH;
         }

@@ -2,8 +2,11 @@
 
 use super::kernel::FLAG_NEW_LISTENER;
 use super::{sys, Program};
-use anyhow::{bail, Result};
+use crate::error::{About, Result};
+use crate::security::Error;
 use std::os::fd::{FromRawFd, OwnedFd};
+
+const FIELD: &str = "linux.seccomp";
 
 /// Attaches `p` to the calling thread with seccomp(2) and returns the
 /// listener fd when the program has SCMP_ACT_NOTIFY rules.
@@ -22,13 +25,9 @@ pub fn install(p: &Program) -> Result<Option<OwnedFd>> {
     if p.wants_listener {
         flags |= FLAG_NEW_LISTENER;
     }
-    let ret = match sys::set_mode_filter(flags, &p.filter) {
-        Ok(ret) => ret,
-        Err(e) if e.raw_os_error() == Some(libc::EACCES) => {
-            bail!("seccomp: installing the filter: {e} (needs no_new_privs or CAP_SYS_ADMIN)")
-        }
-        Err(e) => bail!("seccomp: installing the filter ({} instructions, flags {flags:#x}): {e}", p.filter.len()),
-    };
+    let ret = sys::set_mode_filter(flags, &p.filter)
+        .map_err(|e| Error::Install { instructions: p.filter.len(), flags, os: e.into() })
+        .field(FIELD)?;
     if p.wants_listener {
         let fd = i32::try_from(ret).expect("the kernel returns an fd as an int");
         // SAFETY: with NEW_LISTENER, a successful seccomp(2) returns a new fd
@@ -36,7 +35,7 @@ pub fn install(p: &Program) -> Result<Option<OwnedFd>> {
         return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
     }
     if ret > 0 {
-        bail!("seccomp: SECCOMP_FILTER_FLAG_TSYNC: thread {ret} could not be synchronised");
+        return Err(crate::Error::field(FIELD, Error::Tsync { thread: ret }));
     }
     Ok(None)
 }
