@@ -53,7 +53,7 @@ pub fn run_all_with(phase: &str, hooks: &[Hook], state: &str, runner: &Runner) -
 
 /// `e` about the hook `hooks.<phase>[<index>]`.
 fn failed(phase: &str, index: usize, hook: &Hook, e: crate::Error) -> crate::Error {
-    Error::Hook { phase: phase.to_string(), index, path: hook.path().clone(), source: Box::new(e) }.into()
+    Error::Hook { phase: phase.to_string(), index, path: hook.path().clone(), reason: Box::new(e) }.into()
 }
 
 /// Runs every hook; failures are logged as warnings (poststart, poststop).
@@ -153,8 +153,8 @@ fn wait(child: nix::unistd::Pid, timeout: Option<i64>) -> Result<()> {
 #[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Error {
     /// The hook `hooks.<phase>[<index>]` (its path) failed: why.
-    #[error("hooks.{phase}[{index}] {}: {source}", shown(.path))]
-    Hook { phase: String, index: usize, path: PathBuf, source: Box<crate::Error> },
+    #[error("hooks.{phase}[{index}] {}: {reason}", shown(.path))]
+    Hook { phase: String, index: usize, path: PathBuf, reason: Box<crate::Error> },
     /// Still running when its `timeout` (seconds) ran out: killed.
     #[error("timed out after {secs}s")]
     TimedOut { secs: i64 },
@@ -171,7 +171,7 @@ impl Error {
     /// The error this one wraps, for `crate::Error::chain`.
     pub fn inner(&self) -> Option<&crate::Error> {
         match self {
-            Error::Hook { source, .. } => Some(source),
+            Error::Hook { reason, .. } => Some(reason),
             _ => None,
         }
     }

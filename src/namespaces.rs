@@ -83,11 +83,9 @@ fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Resu
             };
             text.push_str(&format!("{id} {} {}\n", off.secs().unwrap_or(0), off.nanosecs().unwrap_or(0)));
         }
-        let proc = crate::sys::procfs::ProcFs::open().sys("open procfs").field("linux.timeOffsets")?;
+        let proc = crate::sys::procfs::ProcFs::open().field("linux.timeOffsets")?;
         let pid = std::process::id() as i32;
-        proc.write_pid(pid, "timens_offsets", text.as_bytes())
-            .sys_at("write", Path::new(&format!("/proc/{pid}/timens_offsets")))
-            .field("linux.timeOffsets")?;
+        proc.write_pid(pid, "timens_offsets", text.as_bytes()).field("linux.timeOffsets")?;
     }
     let path = Path::new("/proc/self/ns/time_for_children");
     let f = std::fs::File::open(path).sys_at("open", path)?;

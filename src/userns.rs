@@ -12,10 +12,8 @@ pub fn map_text(maps: &[LinuxIdMapping]) -> String {
 
 /// Through a proc handle of our own (sys/procfs.rs), never by path.
 pub fn write_maps(pid: i32, uid: &[LinuxIdMapping], gid: &[LinuxIdMapping]) -> Result<()> {
-    let proc = ProcFs::open().sys("open procfs").field("linux.uidMappings")?;
-    let write = |file: &str, maps: &[LinuxIdMapping]| {
-        proc.write_pid(pid, file, map_text(maps).as_bytes()).sys_at("write", Path::new(&format!("/proc/{pid}/{file}")))
-    };
+    let proc = ProcFs::open().field("linux.uidMappings")?;
+    let write = |file: &str, maps: &[LinuxIdMapping]| proc.write_pid(pid, file, map_text(maps).as_bytes());
     write("uid_map", uid).field("linux.uidMappings")?;
     write("gid_map", gid).field("linux.gidMappings")
 }

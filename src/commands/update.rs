@@ -175,10 +175,10 @@ fn given(a: &UpdateArgs) -> impl Iterator<Item = (&'static str, &'static str)> +
 /// An error about a field the user set with a flag names the flag instead.
 fn name_the_flag(e: crate::Error, a: &UpdateArgs) -> crate::Error {
     match e {
-        crate::Error::Field { field, source } => {
+        crate::Error::Field { field, reason } => {
             match given(a).find(|(_, path)| field.strip_prefix("linux.resources.") == Some(*path)) {
-                Some((flag, _)) => crate::Error::flag(flag, *source),
-                None => crate::Error::Field { field, source },
+                Some((flag, _)) => crate::Error::flag(flag, *reason),
+                None => crate::Error::Field { field, reason },
             }
         }
         e => e,

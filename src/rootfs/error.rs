@@ -10,8 +10,8 @@ use std::path::PathBuf;
 pub enum Error {
     /// One of config.json's `mounts` could not be made: which (by index,
     /// type and destination inside the rootfs) and why.
-    #[error("mounts[{index}] ({what} on /{}): {source}", shown(.dest))]
-    Mount { index: usize, what: String, dest: PathBuf, source: Box<crate::Error> },
+    #[error("mounts[{index}] ({what} on /{}): {reason}", shown(.dest))]
+    Mount { index: usize, what: String, dest: PathBuf, reason: Box<crate::Error> },
     /// A `..` (from a symlink's target) would climb above the rootfs: the
     /// shape of an escape, refused.
     #[error("{}: a symlink climbs out of the rootfs", shown(.path))]
@@ -39,15 +39,15 @@ pub enum Error {
     NotTheDevice { path: PathBuf, found: FileKind, device: String },
     /// An open beneath a handle (procfs) refused because the bundle's mounts
     /// or symlinks would have redirected it (EXDEV, ELOOP).
-    #[error("{source}: a mount or symlink is in the way")]
-    Redirected { source: Box<crate::Error> },
+    #[error("{reason}: a mount or symlink is in the way")]
+    Redirected { reason: Box<crate::Error> },
 }
 
 impl Error {
     /// The error this one wraps, for `crate::Error::chain`.
     pub fn inner(&self) -> Option<&crate::Error> {
         match self {
-            Error::Mount { source, .. } | Error::Redirected { source } => Some(source),
+            Error::Mount { reason, .. } | Error::Redirected { reason } => Some(reason),
             _ => None,
         }
     }
@@ -122,7 +122,7 @@ mod tests {
             index: 2,
             what: "tmpfs".into(),
             dest: "run".into(),
-            source: Box::new(os.into()),
+            reason: Box::new(os.into()),
         });
         assert_eq!(e.to_string(), "mounts[2] (tmpfs on /run): mount: Operation not permitted (os error 1)");
         assert_eq!(e.errno(), Some(libc::EPERM));
