@@ -10,6 +10,7 @@ pub mod existing;
 pub mod freezer;
 pub mod mount;
 pub mod resources;
+pub mod rootless;
 pub mod stats;
 pub mod systemd;
 

@@ -109,13 +109,21 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         // execs: let them see a sealed copy, not the binary on disk.
         protect::reexec_from_sealed_copy()?;
     }
+    let mut plan = plan;
     let layout = cgroups::detect()?;
     let cg_path = plan.cgroups_path.clone();
     let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
+    let layout = if crate::rootless::detect(g.rootless.as_deref()) {
+        let delegated = cgroups::rootless::delegated(&layout, &cgroup_rel);
+        let resources = plan.resources.get_or_insert_with(Default::default);
+        cgroups::rootless::settable(&delegated, &cgroup_rel, resources)?;
+        delegated
+    } else {
+        layout
+    };
     cgroups::existing::check(&layout, &cgroup_rel)?;
     cgroups::check(&layout, &cgroup_rel, plan.resources.as_ref())?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
-    let mut plan = plan;
     if held_terminal.is_some() {
         if let Some(size) = crate::process::console::our_size() {
             plan.attrs.console_size = Some((size.height() as u16, size.width() as u16));

@@ -81,6 +81,8 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
         chan.enter_cgroups(&mut cgroup_entry)?;
     }
     crate::namespaces::enter(&plan.ns, chan, plan.time_offsets.as_ref())?;
+    // Our id maps are written: no longer dumpable (see launch).
+    super::protect::set_dumpable(false)?;
     let host_pid = host_pid();
     nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
     let tty = prepare_rootfs(plan, ctx)?;

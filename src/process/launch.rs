@@ -23,8 +23,14 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     if let Some(fd) = &plan.ns.parent_pid_join {
         setns(fd, CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("join pid namespace: {e}"))?;
     }
-    // The child inherits this: it is never dumpable, not even for an instant.
-    super::protect::set_dumpable(false)?;
+    // The child inherits this: it is never dumpable, not even for an instant;
+    // but for a user without privileges mapping its new user namespace: the
+    // kernel lets it (and newuidmap) open the child's uid_map only while the
+    // child is dumpable. Nothing else is in those new namespaces yet, and
+    // init turns non-dumpable as soon as its maps are written.
+    if !plan.ns.maps.by_unprivileged_parent() {
+        super::protect::set_dumpable(false)?;
+    }
     let (parent_end, child_end) = Channel::pair()?;
     let v2_dir = ctx.layout.hierarchies.iter().zip(&ctx.placement.dirs).find(|(h, _)| h.v2).map(|(_, d)| d);
     let (forked, born_in) = clone_into_cgroup(plan.ns.clone_flags.bits() as u64, v2_dir.map(|d| d.as_path()))?;
@@ -75,7 +81,7 @@ fn supervise(
 ) -> Result<()> {
     let pid = l.pid;
     if plan.ns.clone_flags.contains(CloneFlags::CLONE_NEWUSER) {
-        crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
+        crate::userns::write(pid, &plan.ns.maps)?;
     }
     let rest: Vec<PathBuf> = ctx.placement.dirs.iter().filter(|d| Some(d.as_path()) != born_in).cloned().collect();
     // Init moves itself when it still can (no user namespace yet): cheap,
@@ -98,7 +104,7 @@ fn supervise(
     loop {
         match chan.recv::<ToParent>()? {
             Some(ToParent::MapUserNs) => {
-                crate::userns::write_maps(pid, &plan.ns.uid_mappings, &plan.ns.gid_mappings)?;
+                crate::userns::write(pid, &plan.ns.maps)?;
                 chan.send(&ToInit::Go)?;
             }
             Some(ToParent::Grandchild(child)) => {

@@ -12,6 +12,9 @@ pub struct UserIds {
     pub uid: u32,
     pub gid: u32,
     pub additional_gids: Vec<u32>,
+    /// setgroups(2) is denied in the container's user namespace (a rootless
+    /// one mapping only its creator's gid): the groups stay as they are.
+    pub groups_denied: bool,
 }
 
 pub fn switch(user: &UserIds) -> Result<()> {
@@ -20,7 +23,9 @@ pub fn switch(user: &UserIds) -> Result<()> {
     let gids: Vec<Gid> = user.additional_gids.iter().copied().map(Gid::from_raw).collect();
     // The calls are named only on failure: nothing is built on the way.
     let failed = |call: String, e: nix::Error| SysError::new(call, None, e);
-    setgroups(&gids).map_err(|e| failed(format!("setgroups {gids:?}"), e)).field("process.user.additionalGids")?;
+    if !user.groups_denied {
+        setgroups(&gids).map_err(|e| failed(format!("setgroups {gids:?}"), e)).field("process.user.additionalGids")?;
+    }
     let gid = Gid::from_raw(user.gid);
     setresgid(gid, gid, gid).map_err(|e| failed(format!("setgid {gid}"), e)).field("process.user.gid")?;
     let uid = Uid::from_raw(user.uid);

@@ -74,8 +74,8 @@ pub struct NamespacePlan {
     /// unshare(CLONE_NEWPID) only affects children: fork once more.
     pub fork_for_pid: bool,
     pub new_user: bool,
-    pub uid_mappings: Vec<LinuxIdMapping>,
-    pub gid_mappings: Vec<LinuxIdMapping>,
+    /// The new user namespace's maps, and who writes them.
+    pub maps: crate::userns::IdMaps,
     pub new_time: bool,
     pub has_mount_ns: bool,
     pub new_pid: bool,
@@ -136,7 +136,8 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     };
     let grantable =
         if ns.in_user_ns() { crate::security::caps::kernel_caps() } else { crate::security::caps::held_by_us() };
-    let handoff = handoff(&process, grantable, seccomp.is_some(), personality, opts.preserve_fds)?;
+    let mut handoff = handoff(&process, grantable, seccomp.is_some(), personality, opts.preserve_fds)?;
+    handoff.user.groups_denied = ns.maps.deny_setgroups;
     let initial_cpus = process_attrs::cpu_list(
         process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
         "process.execCPUAffinity.initial",
@@ -272,13 +273,25 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
         unshare_flags,
         fork_for_pid,
         new_user,
-        uid_mappings: linux.uid_mappings().clone().unwrap_or_default(),
-        gid_mappings: linux.gid_mappings().clone().unwrap_or_default(),
+        maps: id_maps(spec, new_user)?,
         new_time,
         has_mount_ns: list.iter().any(|n| n.typ() == LinuxNamespaceType::Mount),
         new_pid: new_pid || list.iter().any(|n| n.typ() == LinuxNamespaceType::Pid),
         new_uts: new.contains(CloneFlags::CLONE_NEWUTS),
     })
+}
+
+/// The maps a new user namespace gets; who writes them is decided here, so
+/// what an unprivileged user cannot map is refused before any side effect.
+fn id_maps(spec: &Spec, new_user: bool) -> Result<crate::userns::IdMaps> {
+    let linux = spec.linux().as_ref();
+    let uid = linux.and_then(|l| l.uid_mappings().clone()).unwrap_or_default();
+    let gid = linux.and_then(|l| l.gid_mappings().clone()).unwrap_or_default();
+    if !new_user {
+        return Ok(crate::userns::IdMaps::written_by_us(uid, gid));
+    }
+    let additional = spec.process().as_ref().and_then(|p| p.user().additional_gids().clone()).unwrap_or_default();
+    crate::userns::compile(&uid, &gid, &additional)
 }
 
 fn open_ns(path: &Path, typ: LinuxNamespaceType) -> Result<OwnedFd> {
@@ -456,6 +469,7 @@ pub fn handoff(
             uid: user.uid(),
             gid: user.gid(),
             additional_gids: user.additional_gids().clone().unwrap_or_default(),
+            groups_denied: false,
         },
         umask: user.umask().unwrap_or(0o022),
         caps,

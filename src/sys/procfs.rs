@@ -9,7 +9,9 @@
 //! - the handle is a proc instance no path reaches: a new one from
 //!   fsopen("proc") and fsmount, detached, or where the kernel refuses that,
 //!   a non-recursive clone of the mount at /proc (open_tree), which carries
-//!   none of the mounts stacked above it;
+//!   none of the mounts stacked above it; a user without privileges (a
+//!   rootless parent writing its container's id maps from the host side)
+//!   gets neither, and uses its own /proc;
 //! - it is checked with fstatfs to be procfs, and its root to be proc's root;
 //! - each file is opened beneath it with openat2, refusing symlinks, magic
 //!   links and mount crossings, never with O_CREAT, and checked again with
@@ -33,6 +35,17 @@ fn on_procfs(fd: &OwnedFd, path: &Path) -> Result<bool> {
     Ok(fs.filesystem_type().0 as i64 == PROC_SUPER_MAGIC)
 }
 
+/// Without CAP_SYS_ADMIN (a rootless parent writing its own id maps) there
+/// is no new instance and no clone of the mount: then /proc itself, checked
+/// like the others below. This is the caller's view of /proc, on the host
+/// side, which no container config has shaped.
+fn unprivileged_proc(at: &Path, refused: std::io::Error) -> std::io::Result<OwnedFd> {
+    if refused.raw_os_error() != Some(libc::EPERM) || nix::unistd::geteuid().is_root() {
+        return Err(refused);
+    }
+    super::openat2(libc::AT_FDCWD, at, libc::O_PATH | libc::O_DIRECTORY, 0, super::RESOLVE_NO_SYMLINKS)
+}
+
 /// A private handle on a procfs of the caller's pid namespace.
 pub struct ProcFs {
     root: OwnedFd,
@@ -43,6 +56,7 @@ impl ProcFs {
         let at = Path::new("/proc");
         let root = new_detached_mount(c"proc", &[], 0)
             .or_else(|_| open_tree_clone_at(libc::AT_FDCWD, at, false))
+            .or_else(|e| unprivileged_proc(at, e))
             .sys_at("open_tree", at)?;
         if !on_procfs(&root, at)? {
             return Err(crate::Error::path(at, "not a procfs"));

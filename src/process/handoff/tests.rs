@@ -102,7 +102,7 @@ const SYS_ADMIN: u64 = 1 << 21;
 fn handoff(nnp: bool, seccomp: bool, keeps_sys_admin: bool) -> Handoff {
     let set = if keeps_sys_admin { SYS_ADMIN | 1 } else { 1 };
     Handoff {
-        user: UserIds { uid: 1000, gid: 1000, additional_gids: vec![5] },
+        user: UserIds { uid: 1000, gid: 1000, additional_gids: vec![5], groups_denied: false },
         umask: 0o022,
         caps: CapMasks { bounding: set, effective: set, permitted: set, inheritable: 0, ambient: 0 },
         no_new_privs: nnp,
