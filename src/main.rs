@@ -41,7 +41,6 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            let e = berth::Error::from(e);
             let msg = berth::error::one_line(&e.to_string());
             logging::log(logging::Level::Error, &msg);
             // "error" on the line, as runc's level=error: scripts look for it.
@@ -52,29 +51,29 @@ fn main() {
     }
 }
 
-fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32> {
+fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32> {
     match command {
-        Command::Create(a) => commands::create::run(g, a),
-        Command::Start(a) => commands::start::run(g, a),
-        Command::Run(a) => commands::run::run(g, a),
-        Command::State(a) => commands::state::run(g, a),
-        Command::Kill(a) => commands::kill::run(g, a),
-        Command::Delete(a) => commands::delete::run(g, a),
-        Command::List(a) => commands::list::run(g, a),
-        Command::Spec(a) => commands::spec::run(g, a),
-        Command::Features => commands::features::run(),
-        Command::Pause(a) => commands::pause::run(g, a),
-        Command::Resume(a) => commands::resume::run(g, a),
-        Command::Update(a) => commands::update::run(g, a),
-        Command::Events(a) => commands::events::run(g, a),
-        Command::Ps(a) => commands::ps::run(g, a),
-        Command::Exec(a) => commands::exec::run(g, a),
+        Command::Create(a) => Ok(commands::create::run(g, a)?),
+        Command::Start(a) => Ok(commands::start::run(g, a)?),
+        Command::Run(a) => Ok(commands::run::run(g, a)?),
+        Command::State(a) => Ok(commands::state::run(g, a)?),
+        Command::Kill(a) => Ok(commands::kill::run(g, a)?),
+        Command::Delete(a) => Ok(commands::delete::run(g, a)?),
+        Command::List(a) => Ok(commands::list::run(g, a)?),
+        Command::Spec(a) => Ok(commands::spec::run(g, a)?),
+        Command::Features => Ok(commands::features::run()?),
+        Command::Pause(a) => Ok(commands::pause::run(g, a)?),
+        Command::Resume(a) => Ok(commands::resume::run(g, a)?),
+        Command::Update(a) => Ok(commands::update::run(g, a)?),
+        Command::Events(a) => Ok(commands::events::run(g, a)?),
+        Command::Ps(a) => Ok(commands::ps::run(g, a)?),
+        Command::Exec(a) => Ok(commands::exec::run(g, a)?),
     }
 }
 
 /// `--preserve-fds N` passes fds 3..3+N into the container: each must really
 /// be open in our caller's hands, or we would hand over something of ours.
-fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
+fn check_preserved_fds(command: &Command) -> berth::Result<()> {
     let (listen, preserve) = match command {
         Command::Create(a) => (commands::create::listen_fds(), a.preserve_fds),
         Command::Run(a) => (commands::create::listen_fds(), a.create.preserve_fds),
@@ -85,10 +84,7 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
     for fd in 3..3 + n as i32 {
         // SAFETY: F_GETFD only queries the fd table.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            match listen {
-                0 => anyhow::bail!("--preserve-fds {preserve}: fd {fd} is not open"),
-                _ => anyhow::bail!("--preserve-fds {preserve} with LISTEN_FDS={listen}: fd {fd} is not open"),
-            }
+            return Err(commands::Error::FdNotOpen { preserve, listen, fd }.into());
         }
     }
     Ok(())
