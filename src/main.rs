@@ -64,8 +64,8 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32>
         Command::Features => commands::features::run(),
         Command::Pause(a) => commands::pause::run(g, a),
         Command::Resume(a) => commands::resume::run(g, a),
-        Command::Update(a) => Ok(commands::update::run(g, a)?),
-        Command::Events(a) => Ok(commands::events::run(g, a)?),
+        Command::Update(a) => commands::update::run(g, a),
+        Command::Events(a) => commands::events::run(g, a),
         Command::Ps(a) => commands::ps::run(g, a),
         Command::Exec(a) => Ok(commands::exec::run(g, a)?),
     }
