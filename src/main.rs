@@ -53,7 +53,7 @@ fn main() {
 
 fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32> {
     match command {
-        Command::Create(a) => Ok(commands::create::run(g, a)?),
+        Command::Create(a) => commands::create::run(g, a),
         Command::Start(a) => commands::start::run(g, a),
         Command::Run(a) => commands::run::run(g, a),
         Command::State(a) => commands::state::run(g, a),
@@ -67,7 +67,7 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32>
         Command::Update(a) => commands::update::run(g, a),
         Command::Events(a) => commands::events::run(g, a),
         Command::Ps(a) => commands::ps::run(g, a),
-        Command::Exec(a) => Ok(commands::exec::run(g, a)?),
+        Command::Exec(a) => commands::exec::run(g, a),
     }
 }
 
