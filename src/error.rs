@@ -42,6 +42,8 @@ pub enum Error {
     Process(#[from] crate::process::Error),
     #[error(transparent)]
     Hook(#[from] crate::hooks::Error),
+    #[error(transparent)]
+    Commands(#[from] crate::commands::Error),
     /// About a config.json field, by its JSON path (`mounts[2].source`).
     #[error("{field}: {reason}")]
     Field { field: String, reason: Box<Error> },
@@ -99,6 +101,7 @@ impl Error {
             Error::Process(e) => e.inner(),
             Error::Rootfs(e) => e.inner(),
             Error::Hook(e) => e.inner(),
+            Error::Commands(e) => e.inner(),
             _ => None,
         }
     }

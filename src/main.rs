@@ -41,7 +41,6 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            let e = berth::Error::from(e);
             let msg = berth::error::one_line(&e.to_string());
             logging::log(logging::Level::Error, &msg);
             // "error" on the line, as runc's level=error: scripts look for it.
@@ -52,7 +51,7 @@ fn main() {
     }
 }
 
-fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32> {
+fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32> {
     match command {
         Command::Create(a) => commands::create::run(g, a),
         Command::Start(a) => commands::start::run(g, a),
@@ -74,7 +73,7 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> anyhow::Result<i32
 
 /// `--preserve-fds N` passes fds 3..3+N into the container: each must really
 /// be open in our caller's hands, or we would hand over something of ours.
-fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
+fn check_preserved_fds(command: &Command) -> berth::Result<()> {
     let (listen, preserve) = match command {
         Command::Create(a) => (commands::create::listen_fds(), a.preserve_fds),
         Command::Run(a) => (commands::create::listen_fds(), a.create.preserve_fds),
@@ -85,10 +84,7 @@ fn check_preserved_fds(command: &Command) -> anyhow::Result<()> {
     for fd in 3..3 + n as i32 {
         // SAFETY: F_GETFD only queries the fd table.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
-            match listen {
-                0 => anyhow::bail!("--preserve-fds {preserve}: fd {fd} is not open"),
-                _ => anyhow::bail!("--preserve-fds {preserve} with LISTEN_FDS={listen}: fd {fd} is not open"),
-            }
+            return Err(commands::Error::FdNotOpen { preserve, listen, fd }.into());
         }
     }
     Ok(())

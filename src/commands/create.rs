@@ -2,11 +2,11 @@
 
 use crate::cgroups::{self, Placement};
 use crate::cli::{CreateArgs, GlobalOpts};
+use crate::error::{About, Result, SysResult};
 use crate::process::launch::{self, Context, Launched};
 use crate::process::protect;
 use crate::spec::{self, CreateOptions};
 use crate::state::{ContainerDir, State, Status};
-use anyhow::{anyhow, bail, Result};
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
@@ -30,21 +30,15 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
     // Side effects start here: from now on a failure removes what it made.
     let dir = ContainerDir::create(&g.root, &a.id)?;
     let mut state = initial_state(a, &prepared.plan);
-    let made = spec::plan::open_idmap_namespaces(&mut prepared.plan.mounts)
-        .map_err(anyhow::Error::from)
-        .and_then(|()| notify_mount(&dir, &mut prepared.plan))
-        .and_then(|()| materialize(a, &prepared, &dir, &mut state));
-    match made {
-        Ok(launched) => {
-            let tty = match prepared.held_terminal.take().map(|s| crate::process::console::recv_fd(&s)).transpose() {
-                Ok(tty) => tty,
-                Err(e) => {
-                    undo(&prepared.plan, dir, &state);
-                    return Err(e);
-                }
-            };
-            Ok(Created { dir, state, launched, tty })
-        }
+    let mut made = || -> Result<(Launched, Option<OwnedFd>)> {
+        spec::plan::open_idmap_namespaces(&mut prepared.plan.mounts)?;
+        notify_mount(&dir, &mut prepared.plan)?;
+        let launched = materialize(a, &prepared, &dir, &mut state)?;
+        let tty = prepared.held_terminal.take().map(|s| crate::process::console::recv_fd(&s)).transpose()?;
+        Ok((launched, tty))
+    };
+    match made() {
+        Ok((launched, tty)) => Ok(Created { dir, state, launched, tty }),
         Err(e) => {
             undo(&prepared.plan, dir, &state);
             Err(e)
@@ -57,8 +51,8 @@ fn notify_mount(dir: &ContainerDir, plan: &mut spec::LaunchPlan) -> Result<()> {
     if crate::notify::host_socket().is_none() {
         return Ok(());
     }
-    let path = std::fs::canonicalize(&dir.path).map_err(|e| anyhow!("{}: {e}", dir.path.display()))?;
-    Ok(crate::notify::prepare(&path, plan)?)
+    let path = std::fs::canonicalize(&dir.path).sys_at("realpath", &dir.path)?;
+    crate::notify::prepare(&path, plan)
 }
 
 /// Everything decided before the first side effect: the validated config,
@@ -77,7 +71,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     // Said first, before any other finding; making the directory later is
     // what decides a race.
     if g.root.join(&a.id).exists() {
-        bail!("container {:?}: container with given ID already exists", a.id);
+        return Err(crate::state::Error::Exists).in_container(&a.id);
     }
     let loaded = spec::load(&a.bundle)?;
     for w in &loaded.warnings {
@@ -87,10 +81,11 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     if g.systemd_cgroup {
         let path = config.linux().as_ref().and_then(|l| l.cgroups_path().clone()).unwrap_or_default();
         cgroups::systemd::parse(&path.to_string_lossy())?;
-        if !cgroups::systemd::running() {
-            bail!("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system)");
-        }
-        bail!("--systemd-cgroup: the systemd cgroup driver is not supported yet");
+        let why = match cgroups::systemd::running() {
+            false => "systemd is not running on this host (no /run/systemd/system)",
+            true => "the systemd cgroup driver is not supported yet",
+        };
+        return Err(crate::Error::flag("--systemd-cgroup", why));
     }
     // runc's prefix for a config it refuses; engines match it.
     spec::validate::validate(&config, &a.bundle).map_err(spec::Error::invalid_config)?;
@@ -171,7 +166,7 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
     let ctx = Context {
         lock_fd: dir.lock_fd(),
         start_listener: crate::state::start_barrier::listen(dir)?,
-        console: p.console.as_ref().map(|c| c.try_clone()).transpose()?,
+        console: p.console.as_ref().map(|c| c.try_clone()).transpose().sys("dup").flag("--console-socket")?,
         seccomp_agent: spec::plan::seccomp_agent(p.plan.seccomp.as_ref(), p.plan.seccomp_listener.as_deref())?,
         placement: &state.cgroups,
         layout: &p.layout,
@@ -215,10 +210,11 @@ fn console_socket(
 ) -> Result<(Option<OwnedFd>, Option<OwnedFd>)> {
     let terminal = plan.attrs.terminal;
     match (terminal, path) {
-        (true, None) if !hold_terminal => {
-            bail!("process.terminal: a terminal needs --console-socket (or a foreground `run`, which holds it itself)")
-        }
-        (false, Some(_)) => bail!("--console-socket: given but process.terminal is false"),
+        (true, None) if !hold_terminal => Err(crate::Error::field(
+            "process.terminal",
+            "a terminal needs --console-socket (or a foreground `run`, which holds it itself)",
+        )),
+        (false, Some(_)) => Err(crate::Error::flag("--console-socket", "given but process.terminal is false")),
         (false, None) => Ok((None, None)),
         (true, path) => {
             let (theirs, ours) = crate::process::console::endpoints(path)?;
@@ -257,6 +253,6 @@ fn owner() -> String {
 pub fn write_pid_file(path: &Path, pid: i32) -> Result<()> {
     let tmp =
         path.with_file_name(format!(".{}.tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-    std::fs::write(&tmp, pid.to_string()).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| anyhow!("--pid-file {}: {e}", path.display()))
+    std::fs::write(&tmp, pid.to_string()).sys_at("write", &tmp).flag("--pid-file")?;
+    std::fs::rename(&tmp, path).sys_at("rename", path).flag("--pid-file")
 }

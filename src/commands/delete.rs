@@ -1,8 +1,8 @@
 //! `delete`: end the container and remove everything it held.
 
 use crate::cli::{DeleteArgs, GlobalOpts};
+use crate::error::{About, Result};
 use crate::state::{ContainerDir, State, Status};
-use anyhow::{bail, Result};
 use std::os::fd::AsFd;
 
 pub fn run(g: &GlobalOpts, a: &DeleteArgs) -> Result<i32> {
@@ -19,10 +19,8 @@ pub fn run(g: &GlobalOpts, a: &DeleteArgs) -> Result<i32> {
     };
     match state.status() {
         Status::Stopped | Status::Created | Status::Creating => {}
-        s if a.force => {
-            let _ = s;
-        }
-        s => bail!("container {:?}: cannot delete a container that is {} (use --force)", a.id, s.as_str()),
+        _ if a.force => {}
+        s => return Err(super::Error::wrong_status("delete", s)).in_container(&a.id),
     }
     destroy(dir, &state)?;
     Ok(0)
@@ -36,7 +34,7 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
     if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststop().clone()) {
         crate::hooks::run_all_warn("poststop", &hooks, &state.hook_json(Status::Stopped).to_string());
     }
-    Ok(dir.remove()?)
+    dir.remove()
 }
 
 /// SIGKILL to init and to everything else in the cgroup (processes outside

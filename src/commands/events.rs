@@ -8,8 +8,8 @@
 
 use crate::cgroups::{self, stats, Bound};
 use crate::cli::{EventsArgs, GlobalOpts};
+use crate::error::{About, Result, SysResult};
 use crate::state::{State, Status};
-use anyhow::{anyhow, bail, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use serde::Serialize;
 use std::io::Write;
@@ -17,13 +17,12 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub fn run(g: &GlobalOpts, a: &EventsArgs) -> Result<i32> {
-    let interval = parse_duration(&a.interval).map_err(|e| anyhow!("--interval {:?}: {e}", a.interval))?;
-    if interval.is_zero() {
-        bail!("--interval {:?}: must be greater than 0", a.interval);
-    }
+    let interval = parse_duration(&a.interval)
+        .and_then(|d| if d.is_zero() { Err("must be greater than 0".into()) } else { Ok(d) })
+        .map_err(|e| crate::Error::flag("--interval", format!("{:?}: {e}", a.interval)))?;
     let state = crate::state::load(&g.root, &a.id)?;
-    if matches!(state.status(), Status::Stopped | Status::Creating) {
-        bail!("container {:?} is not running", a.id);
+    if let s @ (Status::Stopped | Status::Creating) = state.status() {
+        return Err(super::Error::wrong_status("events", s)).in_container(&a.id);
     }
     let cg = cgroups::bind(&state.cgroups)?;
     if a.stats {
@@ -48,9 +47,9 @@ fn stats_event<'a>(id: &'a str, cg: &Bound) -> Result<Event<'a>> {
 }
 
 fn print(event: &Event) -> Result<()> {
-    let line = serde_json::to_string(event)?;
+    let line = serde_json::to_string(event).map_err(|e| crate::Error::container(event.id, e.to_string()))?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| anyhow!("write events to stdout: {e}"))
+    writeln!(out, "{line}").and_then(|()| out.flush()).sys("write events to stdout")
 }
 
 /// Until init exits: OOM events as soon as the watch wakes us, stats each
@@ -102,7 +101,7 @@ fn wait(init: &OwnedFd, oom: Option<&stats::OomWatch>, deadline: Instant) -> Res
     }
     match poll(&mut fds, timeout) {
         Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-        Err(e) => bail!("events: poll: {e}"),
+        Err(e) => return Err(e).sys("poll"),
     }
     Ok(fds[0].revents().is_some_and(|r| !r.is_empty()))
 }

@@ -3,11 +3,11 @@
 
 use crate::cgroups::{self, Bound, Hierarchy};
 use crate::cli::{ExecArgs, GlobalOpts};
+use crate::error::{About, Result, SysResult};
 use crate::process::enter::{self, EnterPlan};
 use crate::process::{console, foreground, pidfd_socket, protect};
 use crate::spec::{self, exec_process};
 use crate::state::{State, Status};
-use anyhow::{anyhow, bail, Result};
 use nix::sched::CloneFlags;
 use oci_spec::runtime::{Process, Spec};
 use std::os::fd::OwnedFd;
@@ -78,25 +78,26 @@ fn report_pid(a: &ExecArgs, entered: &enter::Entered, socket: Option<&pidfd_sock
 }
 
 fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
-    let id = &a.id;
     match state.status() {
         Status::Created | Status::Running => Ok(()),
         Status::Paused if a.ignore_paused => Ok(()),
-        Status::Paused => {
-            bail!("container {id:?}: cannot exec in a paused container (use --ignore-paused to override)")
-        }
-        Status::Stopped => bail!("container {id:?}: cannot exec in a stopped container (container not running)"),
-        Status::Creating => bail!("container {id:?}: cannot exec in a container that is still being created"),
+        s => Err(super::Error::wrong_status("exec", s)).in_container(&a.id),
     }
 }
 
 fn check_terminal(p: &Process, a: &ExecArgs) -> Result<()> {
     let terminal = p.terminal().unwrap_or(false);
     if terminal && a.detach && a.console_socket.is_none() {
-        bail!("--detach with a terminal needs --console-socket (berth cannot hold the terminal once it exits)");
+        return Err(crate::Error::flag(
+            "--detach",
+            "with a terminal needs --console-socket (berth cannot hold the terminal once it exits)",
+        ));
     }
     if !terminal && a.console_socket.is_some() {
-        bail!("--console-socket: given but the process has no terminal (use --tty or process.terminal)");
+        return Err(crate::Error::flag(
+            "--console-socket",
+            "given but the process has no terminal (use --tty or process.terminal)",
+        ));
     }
     Ok(())
 }
@@ -132,7 +133,7 @@ fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Res
             }
         }
         if !chosen.is_dir() {
-            bail!("--cgroup: {} does not exist", chosen.display());
+            return Err(crate::Error::flag("--cgroup", crate::Error::path(&chosen, "does not exist")));
         }
         out.push((h.clone(), chosen));
     }
@@ -142,7 +143,11 @@ fn sub_cgroups(layout: &cgroups::Layout, state: &State, flags: &[String]) -> Res
 fn relative_sub_cgroup(flag: &str, sub: &str) -> Result<PathBuf> {
     let p = Path::new(sub);
     if sub.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::RootDir)) {
-        bail!("--cgroup {flag:?}: {sub:?} is not a sub cgroup path (a path under the container's, without '..')");
+        let given = if flag == sub { String::new() } else { format!(" (in {flag:?})") };
+        return Err(crate::Error::flag(
+            "--cgroup",
+            format!("{sub:?}{given} is not a sub cgroup path (a path under the container's, without '..')"),
+        ));
     }
     Ok(p.components().filter(|c| matches!(c, Component::Normal(_))).collect())
 }
@@ -155,17 +160,18 @@ fn plan(
     console: Option<OwnedFd>,
     a: &ExecArgs,
 ) -> Result<EnterPlan> {
-    let init = crate::sys::pidfd_open(state.pid).map_err(|e| anyhow!("container {:?}: pidfd of init: {e}", a.id))?;
+    let init = crate::sys::pidfd_open(state.pid).sys("pidfd_open").in_container(&a.id)?;
     // The pidfd pins the process; the start time proves it is still init.
     if !state.alive() {
-        bail!("container {:?}: container not running", a.id);
+        return Err(crate::state::Error::NotRunning).in_container(&a.id);
     }
     let (join_pid_ns, setns_flags) = namespaces_to_join(state.pid)?;
     let chroot = if setns_flags.contains(CloneFlags::CLONE_NEWNS) {
         None
     } else {
         let root = format!("/proc/{}/root", state.pid);
-        Some(crate::sys::openat2(libc::AT_FDCWD, Path::new(&root), libc::O_PATH | libc::O_DIRECTORY, 0, 0)?)
+        let root = Path::new(&root);
+        Some(crate::sys::openat2(libc::AT_FDCWD, root, libc::O_PATH | libc::O_DIRECTORY, 0, 0).sys_at("open", root)?)
     };
     let freezes = |h: &Hierarchy| h.v2 || h.controllers.iter().any(|c| c == "freezer");
     let paused = state.status() == Status::Paused;
@@ -217,14 +223,15 @@ fn plan(
 /// Init's namespaces that differ from ours: those are the container's own.
 fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
     let differs = |name: &str| -> Result<bool> {
-        let ours = match std::fs::metadata(format!("/proc/self/ns/{name}")) {
+        let ours = PathBuf::from(format!("/proc/self/ns/{name}"));
+        let ours = match std::fs::metadata(&ours) {
             Ok(m) => m,
             // A kernel without this kind of namespace.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => bail!("/proc/self/ns/{name}: {e}"),
+            Err(e) => return Err(e).sys_at("stat", &ours),
         };
-        let theirs =
-            std::fs::metadata(format!("/proc/{pid}/ns/{name}")).map_err(|e| anyhow!("/proc/{pid}/ns/{name}: {e}"))?;
+        let theirs = PathBuf::from(format!("/proc/{pid}/ns/{name}"));
+        let theirs = std::fs::metadata(&theirs).sys_at("stat", &theirs)?;
         Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
     };
     let mut flags = CloneFlags::empty();

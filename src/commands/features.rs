@@ -1,8 +1,7 @@
 //! `features`: what this build supports, in the runtime-spec features format.
 //! Every list here is what the code really handles.
 
-use anyhow::Result;
-
+use crate::error::Result;
 use crate::spec::{OCI_VERSION_MAX, OCI_VERSION_MIN};
 
 pub fn run() -> Result<i32> {
@@ -27,6 +26,7 @@ pub fn run() -> Result<i32> {
             "io.github.berth.version": env!("CARGO_PKG_VERSION"),
         },
     });
-    println!("{}", serde_json::to_string_pretty(&doc)?);
+    // A JSON value always has its text: `{:#}` is serde_json's pretty form.
+    println!("{doc:#}");
     Ok(0)
 }

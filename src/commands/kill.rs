@@ -1,15 +1,16 @@
 //! `kill`: a signal to init, or with --all to every process in the cgroup.
 
+use super::Error;
 use crate::cli::{GlobalOpts, KillArgs};
+use crate::error::{About, Result, SysResult};
 use crate::state::{State, Status};
-use anyhow::{anyhow, bail, Result};
 
 pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
     let sig = parse_signal(a.signal.as_deref().unwrap_or("SIGTERM"))?;
     let state = crate::state::load(&g.root, &a.id)?;
     match state.status() {
-        Status::Stopped if !a.all => bail!("container {:?}: container not running", a.id),
-        Status::Creating => bail!("container {:?}: container not running (still being created)", a.id),
+        Status::Stopped if !a.all => return Err(crate::state::Error::NotRunning).in_container(&a.id),
+        s @ Status::Creating => return Err(Error::wrong_status("kill", s)).in_container(&a.id),
         _ => {}
     }
     if a.all {
@@ -28,21 +29,21 @@ pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
 /// recycled pid can never receive it. Init gone since the state was read
 /// (another caller's KILL) is the answer runc gives a stopped container.
 fn signal_init(state: &State, sig: i32) -> Result<()> {
-    let gone = || anyhow!("container {:?}: container not running", state.id);
+    let gone = || crate::Error::container(&state.id, crate::state::Error::NotRunning);
     let pidfd = crate::sys::pidfd_open(state.pid).map_err(|_| gone())?;
     if !state.alive() {
         return Err(gone());
     }
-    crate::sys::pidfd_send_signal(&pidfd, sig).map_err(|e| match e.raw_os_error() {
-        Some(libc::ESRCH) => gone(),
-        _ => anyhow!("container {:?}: kill: {e}", state.id),
-    })
+    match crate::sys::pidfd_send_signal(&pidfd, sig) {
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(gone()),
+        other => other.sys("kill").in_container(&state.id),
+    }
 }
 
 /// Every process in the container's cgroup (see `cgroups::signal_all`:
 /// cgroup.kill on v2, else pid by pid under the freezer).
 pub fn signal_all(state: &State, sig: i32) -> Result<()> {
-    crate::cgroups::signal_all(&state.cgroups, sig).map_err(|e| anyhow!("container {:?}: kill --all: {e:#}", state.id))
+    crate::cgroups::signal_all(&state.cgroups, sig).flag("--all").in_container(&state.id)
 }
 
 /// "KILL", "SIGKILL", "kill", "9": runc accepts all of them.
@@ -52,7 +53,7 @@ pub fn parse_signal(s: &str) -> Result<i32> {
         if (0..=libc::SIGRTMAX()).contains(&n) {
             return Ok(n);
         }
-        bail!("signal {s:?}: out of range");
+        return Err(Error::UnknownSignal { signal: s.into() }.into());
     }
     let upper = s.to_ascii_uppercase();
     let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
@@ -61,7 +62,9 @@ pub fn parse_signal(s: &str) -> Result<i32> {
             return Ok(libc::SIGRTMIN() + n);
         }
     }
-    name.parse::<nix::sys::signal::Signal>().map(|s| s as i32).map_err(|_| anyhow!("signal {s:?}: unknown signal"))
+    name.parse::<nix::sys::signal::Signal>()
+        .map(|s| s as i32)
+        .map_err(|_| Error::UnknownSignal { signal: s.into() }.into())
 }
 
 #[cfg(test)]
@@ -75,9 +78,9 @@ mod tests {
         assert_eq!(parse_signal("term").unwrap(), 15);
         assert_eq!(parse_signal("9").unwrap(), 9);
         assert_eq!(parse_signal("SIGRTMIN+1").unwrap(), libc::SIGRTMIN() + 1);
-        assert!(parse_signal("NOPE").is_err());
+        assert_eq!(parse_signal("NOPE").unwrap_err().to_string(), "signal \"NOPE\": unknown signal");
         assert_eq!(parse_signal("0").unwrap(), 0);
         assert!(parse_signal("-1").is_err());
-        assert!(parse_signal("999").is_err());
+        assert_eq!(parse_signal("999").unwrap_err().to_string(), "signal \"999\": out of range");
     }
 }

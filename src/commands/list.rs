@@ -1,7 +1,7 @@
 //! `list`: every container under --root.
 
 use crate::cli::{GlobalOpts, ListArgs, ListFormat};
-use anyhow::Result;
+use crate::error::{Result, SysResult};
 
 pub fn run(g: &GlobalOpts, a: &ListArgs) -> Result<i32> {
     let mut states = Vec::new();
@@ -19,13 +19,20 @@ pub fn run(g: &GlobalOpts, a: &ListArgs) -> Result<i32> {
     } else {
         match a.format {
             ListFormat::Json => {
-                let v: Vec<_> = states.iter().map(Entry::of).collect();
-                format!("{}\n", serde_json::to_string(&v)?)
+                // Entry by entry, keys in order; a bundle path that is not
+                // UTF-8 has no JSON string: that container is named.
+                let entries = states
+                    .iter()
+                    .map(|s| {
+                        serde_json::to_string(&Entry::of(s)).map_err(|e| crate::Error::container(&s.id, e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                format!("[{}]\n", entries.join(","))
             }
             ListFormat::Table => table(&states),
         }
     };
-    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()).sys("write the list to stdout")?;
     Ok(0)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod delete;
+pub mod error;
 pub mod events;
 pub mod exec;
 pub mod features;
@@ -15,3 +16,5 @@ pub mod spec;
 pub mod start;
 pub mod state;
 pub mod update;
+
+pub use error::Error;

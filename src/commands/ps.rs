@@ -4,24 +4,29 @@
 //! runc does.
 
 use crate::cli::{GlobalOpts, PsArgs, PsFormat};
-use anyhow::{anyhow, bail, Result};
+use crate::error::{Result, SysResult};
 
 pub fn run(g: &GlobalOpts, a: &PsArgs) -> Result<i32> {
     let state = crate::state::load(&g.root, &a.id)?;
     let pids = crate::cgroups::pids(&state.cgroups)?;
     match a.format {
-        PsFormat::Json => println!("{}", serde_json::to_string(&pids)?),
-        PsFormat::Table => print!("{}", table(&host_ps(&a.ps_args)?, &pids)?),
+        PsFormat::Json => println!("{}", serde_json::Value::from(pids)),
+        PsFormat::Table => {
+            let args: Vec<String> = if a.ps_args.is_empty() { vec!["-ef".into()] } else { a.ps_args.clone() };
+            let lines = host_ps(&args)
+                .and_then(|out| table(&out, &pids))
+                .map_err(|e| super::Error::Ps { args, reason: Box::new(e) })?;
+            print!("{lines}");
+        }
     }
     Ok(0)
 }
 
 fn host_ps(args: &[String]) -> Result<String> {
-    let args: Vec<&str> = if args.is_empty() { vec!["-ef"] } else { args.iter().map(|s| s.as_str()).collect() };
-    let out = std::process::Command::new("ps").args(&args).output().map_err(|e| anyhow!("run ps: {e}"))?;
+    let out = std::process::Command::new("ps").args(args).output().sys("run")?;
     if !out.status.success() {
         let why = String::from_utf8_lossy(&out.stderr);
-        bail!("ps {}: {} ({})", args.join(" "), why.lines().next().unwrap_or("").trim(), out.status);
+        return Err(format!("{} ({})", why.lines().next().unwrap_or("").trim(), out.status).into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -33,11 +38,13 @@ pub fn table(ps_output: &str, pids: &[i32]) -> Result<String> {
     let column = header
         .split_whitespace()
         .position(|f| f == "PID")
-        .ok_or_else(|| anyhow!("ps output has no PID column (header {header:?})"))?;
+        .ok_or_else(|| crate::Error::from(format!("output has no PID column (header {header:?})")))?;
     let mut out = format!("{header}\n");
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let field = line.split_whitespace().nth(column).unwrap_or("");
-        let pid: i32 = field.parse().map_err(|_| anyhow!("ps output: {field:?} in the PID column of {line:?}"))?;
+        let pid: i32 = field
+            .parse()
+            .map_err(|_| crate::Error::from(format!("output: {field:?} in the PID column of {line:?}")))?;
         if pids.contains(&pid) {
             out.push_str(line);
             out.push('\n');

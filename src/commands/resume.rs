@@ -2,14 +2,15 @@
 
 use crate::cgroups::{self, freezer::Freezer};
 use crate::cli::{GlobalOpts, IdArg};
+use crate::error::{About, Result};
 use crate::state::{start_barrier, ContainerDir, Status};
-use anyhow::{bail, Result};
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     let dir = ContainerDir::open(&g.root, &a.id)?;
     let mut state = dir.load()?;
-    if state.status() != Status::Paused {
-        bail!("container {:?} is not paused", a.id);
+    match state.status() {
+        Status::Paused => {}
+        s => return Err(super::Error::wrong_status("resume", s)).in_container(&a.id),
     }
     Freezer::of(&cgroups::bind(&state.cgroups)?)?.thaw()?;
     // A container paused before `start` still has its start socket: it goes

@@ -3,9 +3,9 @@
 
 use super::create::{self, Created};
 use crate::cli::{GlobalOpts, RunArgs};
+use crate::error::Result;
 use crate::process::foreground;
 use crate::state::ContainerDir;
-use anyhow::Result;
 
 pub fn run(g: &GlobalOpts, a: &RunArgs) -> Result<i32> {
     // Block signals before the clone: a container that exits at once must not

@@ -1,8 +1,8 @@
 //! `start`: release the waiting init into the user's program.
 
 use crate::cli::{GlobalOpts, IdArg};
+use crate::error::{About, Result};
 use crate::state::{ContainerDir, Status};
-use anyhow::{bail, Result};
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     let dir = ContainerDir::open(&g.root, &a.id)?;
@@ -25,7 +25,7 @@ impl Started {
     pub fn wait_ready(&self) -> Result<()> {
         let Some(sock) = &self.notify else { return Ok(()) };
         let Ok(init) = crate::sys::pidfd_open(self.pid) else { return Ok(()) };
-        Ok(crate::notify::wait_ready(sock, &init, self.pid)?)
+        crate::notify::wait_ready(sock, &init, self.pid)
     }
 }
 
@@ -33,9 +33,7 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<Started> {
     let mut state = dir.load()?;
     match state.status() {
         Status::Created => {}
-        Status::Stopped => bail!("container {id:?}: cannot start a container that has stopped"),
-        Status::Creating => bail!("container {id:?}: cannot start a container that is still being created"),
-        s => bail!("container {id:?}: cannot start an already {} container", s.as_str()),
+        s => return Err(super::Error::wrong_status("start", s)).in_container(id),
     }
     let notify = crate::notify::listen(&dir.path)?;
     crate::state::start_barrier::release(dir, id)?;

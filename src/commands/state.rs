@@ -1,10 +1,11 @@
 //! `state`: the OCI state document.
 
 use crate::cli::{GlobalOpts, IdArg};
-use anyhow::Result;
+use crate::error::Result;
 
 pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
     let state = crate::state::load(&g.root, &a.id)?;
-    println!("{}", serde_json::to_string_pretty(&state.oci_json())?);
+    // A JSON value always has its text: `{:#}` is serde_json's pretty form.
+    println!("{:#}", state.oci_json());
     Ok(0)
 }

@@ -9,18 +9,19 @@
 
 use crate::cgroups::{self, resources};
 use crate::cli::{GlobalOpts, UpdateArgs};
+use crate::error::{About, Result, SysResult};
 use crate::state::{ContainerDir, Status};
-use anyhow::{anyhow, bail, Result};
 use oci_spec::runtime::LinuxResources;
 use serde_json::{json, Value};
 use std::io::Read;
+use std::path::Path;
 
 pub fn run(g: &GlobalOpts, a: &UpdateArgs) -> Result<i32> {
     let request = request(a)?;
     let dir = ContainerDir::open(&g.root, &a.id)?;
     let mut state = dir.load()?;
-    if !matches!(state.status(), Status::Created | Status::Running | Status::Paused) {
-        bail!("container {:?} is not running", a.id);
+    if let s @ (Status::Stopped | Status::Creating) = state.status() {
+        return Err(super::Error::wrong_status("update", s)).in_container(&a.id);
     }
     let base = state.resources.clone().unwrap_or_default();
     let changed = changes(a, request, &base)?;
@@ -72,7 +73,7 @@ fn flags(a: &UpdateArgs) -> Vec<Flag<'_>> {
 fn request(a: &UpdateArgs) -> Result<Value> {
     if a.l3_cache_schema.is_some() || a.mem_bw_schema.is_some() {
         let flag = if a.l3_cache_schema.is_some() { "--l3-cache-schema" } else { "--mem-bw-schema" };
-        bail!("{flag}: Intel RDT is not supported by berth");
+        return Err(crate::Error::flag(flag, "Intel RDT is not supported by berth"));
     }
     let mut req = match &a.resources {
         Some(path) => read_resources(path)?,
@@ -80,28 +81,38 @@ fn request(a: &UpdateArgs) -> Result<Value> {
     };
     for Flag(flag, path, form, value) in flags(a) {
         let Some(text) = value else { continue };
-        let v = parse_flag(text, form).map_err(|e| anyhow!("{flag}: {text:?}: {e}"))?;
+        let v = parse_flag(text, form).map_err(|e| crate::Error::flag(flag, format!("{text:?}: {e}")))?;
         let (section, key) = path.split_once('.').unwrap_or((path, ""));
         if !(req[section].is_object() || req[section].is_null()) {
-            bail!("--resources: {section} is not an object");
+            return Err(crate::Error::flag("--resources", format!("{section} is not an object")));
         }
         req[section][key] = v;
     }
     Ok(req)
 }
 
+/// The JSON object --resources names (`-`: stdin).
 fn read_resources(path: &str) -> Result<Value> {
-    let mut text = String::new();
-    let read = match path {
-        "-" => std::io::stdin().read_to_string(&mut text).map(|_| ()),
-        p => std::fs::read_to_string(p).map(|t| text = t),
-    };
-    read.map_err(|e| anyhow!("--resources {path}: {e}"))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("--resources {path}: {e}"))?;
+    let text = match path {
+        "-" => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).sys("read stdin").map(|_| text)
+        }
+        p => std::fs::read_to_string(p).sys_at("read", Path::new(p)),
+    }
+    .flag("--resources")?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| in_resources(path, crate::spec::Error::Syntax { msg: e.to_string() }.into()))?;
     if !v.is_object() {
-        bail!("--resources {path}: not a JSON object (give the linux.resources object)");
+        return Err(in_resources(path, "not a JSON object (give the linux.resources object)".into()));
     }
     Ok(v)
+}
+
+/// `e`, about what the file --resources named (`-`: stdin) holds.
+fn in_resources(path: &str, e: crate::Error) -> crate::Error {
+    let e = if path == "-" { e } else { crate::Error::path(path, e) };
+    crate::Error::flag("--resources", e)
 }
 
 fn parse_flag(text: &str, form: Form) -> Result<Value, String> {
@@ -157,8 +168,8 @@ fn changes(a: &UpdateArgs, mut req: Value, base: &LinuxResources) -> Result<Linu
     let mut changed: LinuxResources = crate::spec::json_path::from_value(&req).map_err(|e| {
         let field = crate::Error::field(format!("linux.resources.{}", e.path), e.msg);
         match &a.resources {
-            Some(path) if !given(a).any(|(_, p)| e.path == p) => anyhow!("--resources {path}: {field}"),
-            _ => name_the_flag(field, a).into(),
+            Some(path) if !given(a).any(|(_, p)| e.path == p) => in_resources(path, field),
+            _ => name_the_flag(field, a),
         }
     })?;
     if changed.devices().is_some() && changed.devices() == base.devices() {
@@ -200,7 +211,10 @@ fn check_before_update(cg: &cgroups::Bound, merged: &LinuxResources, changed: &L
     };
     let usage: i64 = std::fs::read_to_string(&usage_file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
     if limit < usage {
-        bail!("linux.resources.memory.limit: {limit} is below the current usage {usage} (checkBeforeUpdate)");
+        return Err(crate::Error::field(
+            "linux.resources.memory.limit",
+            format!("{limit} is below the current usage {usage} (checkBeforeUpdate)"),
+        ));
     }
     Ok(())
 }
@@ -266,7 +280,7 @@ mod tests {
                         .try_for_each(|(ctl, _)| {
                             resources::controller_writes(&c, ctl, resources::Version::V1).map(|_| ())
                         })
-                        .map_err(|e| name_the_flag(e, &a).into())
+                        .map_err(|e| name_the_flag(e, &a))
                 })
                 .unwrap_err()
                 .to_string()
