@@ -8,7 +8,7 @@ fn main() {
     let cli = match cli::parse(&args) {
         Ok(Parsed::Run(cli)) => cli,
         Ok(Parsed::Help(text)) => {
-            print!("{text}");
+            out(&text);
             return;
         }
         Err(e) => usage_error(&args, &e),
@@ -19,13 +19,14 @@ fn main() {
     }
     let Some(command) = cli.command else {
         // Bare `berth`, as bare runc: the usage.
-        print!("{}", cli::usage());
+        out(&cli::usage());
         return;
     };
     // Before anything opens an fd of ours that could sit at 3..3+N.
     let preserved = check_preserved_fds(&command);
+    die_of_sigpipe_when_only_printing(&command);
     if let Err(e) = logging::init(cli.global.log.as_deref(), cli.global.log_format, cli.global.debug) {
-        eprintln!("berth: error: {e:#}");
+        err(&format!("berth: error: {e:#}\n"));
         std::process::exit(1);
     }
     let mut global = cli.global;
@@ -44,10 +45,22 @@ fn main() {
             let msg = berth::error::one_line(&e.to_string());
             logging::log(logging::Level::Error, &msg);
             // "error" on the line, as runc's level=error: scripts look for it.
-            eprintln!("berth: error: {msg}");
+            err(&format!("berth: error: {msg}\n"));
             let otherwise = if matches!(command, Command::Exec(_)) { 255 } else { 1 };
             std::process::exit(e.exit_code().unwrap_or(otherwise));
         }
+    }
+}
+
+/// The verbs that only print end quietly when their reader goes away, as
+/// `cat` does (`berth state c | head -1`): Rust ignores SIGPIPE, and a write
+/// to a closed pipe would otherwise panic. Verbs that make or change a
+/// container keep ignoring it: dying half-way would leave things behind.
+fn die_of_sigpipe_when_only_printing(command: &Command) {
+    if matches!(command, Command::State(_) | Command::List(_) | Command::Ps(_) | Command::Features | Command::Events(_))
+    {
+        // SAFETY: resets one signal's disposition; no handler is involved.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
 }
 
@@ -113,12 +126,28 @@ fn usage_error(args: &[std::ffi::OsString], e: &cli::UsageError) -> ! {
             logging::log(logging::Level::Error, &e.0);
         }
     }
-    eprintln!("berth: error: {}", berth::error::one_line(&e.0));
+    err(&format!("berth: error: {}\n", berth::error::one_line(&e.0)));
     std::process::exit(2)
 }
 
 fn print_version() {
-    println!("berth version {}", env!("CARGO_PKG_VERSION"));
-    println!("commit: {}", option_env!("BERTH_COMMIT").unwrap_or("unknown"));
-    println!("spec: {}", berth::spec::OCI_VERSION_MAX);
+    out(&format!(
+        "berth version {}\ncommit: {}\nspec: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("BERTH_COMMIT").unwrap_or("unknown"),
+        berth::spec::OCI_VERSION_MAX
+    ));
+}
+
+/// Writes to stdout; a reader that went away is not our error (and
+/// `print!` would panic on it).
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// Writes to stderr, likewise.
+fn err(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }

@@ -26,9 +26,10 @@ pub enum Error {
     /// its init could never run.
     #[error("the cgroup {} is frozen; thaw it first (a container started in it could never run)", shown(.path))]
     Frozen { path: PathBuf },
-    /// The state records no cgroup directory.
-    #[error("the container has no cgroup (it was never fully created)")]
-    NoCgroup,
+    /// The state records no cgroup directory: it was made rootless with
+    /// none delegated, or never fully created.
+    #[error("the container has no cgroup ({})", if *.rootless { "it runs rootless, and no cgroup was delegated to its user" } else { "it was never fully created" })]
+    NoCgroup { rootless: bool },
     /// A controller the config (or the verb: the freezer) needs is mounted
     /// neither as a v1 hierarchy nor in cgroup2.
     #[error("the {controller} controller is not available on this host")]

@@ -125,12 +125,16 @@ pub struct Placement {
     pub dirs: Vec<PathBuf>,
     /// Directories this container created, parents before children.
     pub created: Vec<PathBuf>,
+    /// Made rootless where no hierarchy was delegated to the user: the
+    /// container has no cgroup on purpose.
+    #[serde(default)]
+    pub none_delegated: bool,
 }
 
 /// Creates the container's directory in every hierarchy. On failure, removes
 /// what it made and reports the path.
 pub fn create(layout: &Layout, rel: &Path) -> Result<Placement> {
-    let mut placement = Placement::default();
+    let mut placement = Placement { none_delegated: layout.hierarchies.is_empty(), ..Default::default() };
     for h in &layout.hierarchies {
         let dir = h.mount_point.join(rel);
         if let Err(e) = mkdir_all(h, &h.mount_point, rel, &mut placement.created) {
@@ -301,7 +305,7 @@ impl Bound {
 /// The container's cgroups as this host mounts them now.
 pub fn bind(placement: &Placement) -> Result<Bound> {
     if placement.dirs.is_empty() {
-        return Err(Error::NoCgroup.into());
+        return Err(Error::NoCgroup { rootless: placement.none_delegated }.into());
     }
     Ok(Bound::new(&detect()?, placement))
 }
@@ -355,7 +359,7 @@ pub fn apply(layout: &Layout, placement: &Placement, r: Option<&oci_spec::runtim
 /// directory already exists; the rest is checked again when applied.
 pub fn check(layout: &Layout, rel: &Path, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
     let placement =
-        Placement { dirs: layout.hierarchies.iter().map(|h| h.mount_point.join(rel)).collect(), created: vec![] };
+        Placement { dirs: layout.hierarchies.iter().map(|h| h.mount_point.join(rel)).collect(), ..Default::default() };
     let cg = Bound::new(layout, &placement);
     let r = r.cloned().unwrap_or_default();
     plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
@@ -674,7 +678,7 @@ mod tests {
         let layout = parse_layout(HYBRID);
         let placement = Placement {
             dirs: vec!["/sys/fs/cgroup/cpu/berth/c1".into(), "/sys/fs/cgroup/unified/berth/c1".into()],
-            created: vec![],
+            ..Default::default()
         };
         let cg = Bound::new(&layout, &placement);
         assert_eq!(cg.v1("cpu"), Some(Path::new("/sys/fs/cgroup/cpu/berth/c1")));

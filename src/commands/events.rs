@@ -24,12 +24,17 @@ pub fn run(g: &GlobalOpts, a: &EventsArgs) -> Result<i32> {
     if let s @ (Status::Stopped | Status::Creating) = state.status() {
         return Err(super::Error::wrong_status("events", s)).in_container(&a.id);
     }
-    let cg = cgroups::bind(&state.cgroups)?;
     if a.stats {
-        print(&stats_event(&a.id, &cg)?)?;
+        print(&stats_event(&a.id, &cgroups::bind(&state.cgroups)?)?)?;
         return Ok(0);
     }
-    stream(&state, &cg, interval)
+    if state.cgroups.none_delegated {
+        // A rootless container without a cgroup has no figures and no OOM
+        // events to give; the stream still ends when the container does.
+        crate::logging::warn("events: the container has no cgroup (rootless, none delegated): no stats, no OOM events");
+        return stream(&state, None, interval);
+    }
+    stream(&state, Some(&cgroups::bind(&state.cgroups)?), interval)
 }
 
 /// One line of output, fields in runc's order.
@@ -54,9 +59,9 @@ fn print(event: &Event) -> Result<()> {
 
 /// Until init exits: OOM events as soon as the watch wakes us, stats each
 /// interval (a stats read that fails is logged and skipped, as runc does).
-fn stream(state: &State, cg: &Bound, interval: Duration) -> Result<i32> {
+fn stream(state: &State, cg: Option<&Bound>, interval: Duration) -> Result<i32> {
     let Some(init) = open_init(state) else { return Ok(0) };
-    let mut oom = stats::OomWatch::new(cg);
+    let mut oom = cg.and_then(stats::OomWatch::new);
     if oom.is_none() {
         crate::logging::debug("events: no memory controller, no OOM events");
     }
@@ -72,7 +77,7 @@ fn stream(state: &State, cg: &Bound, interval: Duration) -> Result<i32> {
         if exited {
             return Ok(0);
         }
-        if Instant::now() >= next {
+        if let Some(cg) = cg.filter(|_| Instant::now() >= next) {
             match stats_event(&state.id, cg) {
                 Ok(event) => print(&event)?,
                 Err(e) => crate::logging::warn(&format!("events: {e:#}")),

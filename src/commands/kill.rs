@@ -41,8 +41,17 @@ fn signal_init(state: &State, sig: i32) -> Result<()> {
 }
 
 /// Every process in the container's cgroup (see `cgroups::signal_all`:
-/// cgroup.kill on v2, else pid by pid under the freezer).
+/// cgroup.kill on v2, else pid by pid under the freezer). A container with
+/// no cgroup (rootless) has its processes found by pid namespace, and
+/// signalled without a freezer to hold them still.
 pub fn signal_all(state: &State, sig: i32) -> Result<()> {
+    if state.cgroups.dirs.is_empty() && state.cgroups.none_delegated {
+        let signal = nix::sys::signal::Signal::try_from(sig).ok();
+        for pid in crate::state::members::pids(state)? {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+        }
+        return Ok(());
+    }
     crate::cgroups::signal_all(&state.cgroups, sig).flag("--all").in_container(&state.id)
 }
 

@@ -1,5 +1,5 @@
-//! `ps`: the processes of a container. `--format json` prints the pids in
-//! its cgroup; the table is the host's `ps` (with the given arguments,
+//! `ps`: the processes of a container. `--format json` prints their pids
+//! (`state::members`); the table is the host's `ps` (with the given arguments,
 //! `-ef` by default) cut down to its header and the container's lines, as
 //! runc does.
 
@@ -8,7 +8,7 @@ use crate::error::{Result, SysResult};
 
 pub fn run(g: &GlobalOpts, a: &PsArgs) -> Result<i32> {
     let state = crate::state::load(&g.root, &a.id)?;
-    let pids = crate::cgroups::pids(&state.cgroups)?;
+    let pids = crate::state::members::pids(&state)?;
     match a.format {
         PsFormat::Json => println!("{}", serde_json::Value::from(pids)),
         PsFormat::Table => {

@@ -4,6 +4,7 @@
 //! directory, so two of them on one id run one after the other.
 
 pub mod error;
+pub mod members;
 pub mod start_barrier;
 
 pub use error::Error;
