@@ -40,7 +40,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
                 Ok(tty) => tty,
                 Err(e) => {
                     undo(&prepared.plan, dir, &state);
-                    return Err(e);
+                    return Err(e.into());
                 }
             };
             Ok(Created { dir, state, launched, tty })

@@ -86,7 +86,7 @@ fn attach_terminal(plan: &EnterPlan) -> Result<()> {
     super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
     super::console::send_master(socket, &master)?;
     drop(master);
-    super::console::become_stdio(&peer)
+    Ok(super::console::become_stdio(&peer)?)
 }
 
 /// The runtime-spec's container process state, for a seccomp agent.
