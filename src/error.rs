@@ -59,10 +59,6 @@ pub enum Error {
     /// Why, in words: under one of the variants above, what to change.
     #[error("{0}")]
     Invalid(String),
-    /// Not yet moved to a typed error (removed once every module has been),
-    /// with the exit status a typed error inside it asked for.
-    #[error("{msg}")]
-    Legacy { msg: String, exit: Option<i32> },
 }
 
 impl Error {
@@ -102,7 +98,10 @@ impl Error {
             Error::Rootfs(e) => e.inner(),
             Error::Hook(e) => e.inner(),
             Error::Commands(e) => e.inner(),
-            _ => None,
+            Error::State(e) => e.inner(),
+            Error::Cgroups(e) => e.inner(),
+            Error::Security(e) => e.inner(),
+            Error::Sys(_) | Error::Invalid(_) => None,
         }
     }
 
@@ -111,7 +110,6 @@ impl Error {
     pub fn exit_code(&self) -> Option<i32> {
         self.chain().find_map(|e| match e {
             Error::Process(p) => p.exit_code(),
-            Error::Legacy { exit, .. } => *exit,
             _ => None,
         })
     }
@@ -144,25 +142,6 @@ impl From<String> for Error {
 impl From<&str> for Error {
     fn from(reason: &str) -> Error {
         Error::Invalid(reason.to_string())
-    }
-}
-
-impl From<anyhow::Error> for Error {
-    fn from(e: anyhow::Error) -> Error {
-        let e = match e.downcast::<Error>() {
-            Ok(typed) => return typed,
-            Err(e) => e,
-        };
-        let e = match e.downcast::<crate::process::Error>() {
-            Ok(typed) => return typed.into(),
-            Err(e) => e,
-        };
-        let exit = e.chain().find_map(|c| {
-            c.downcast_ref::<Error>()
-                .and_then(Error::exit_code)
-                .or_else(|| c.downcast_ref::<crate::process::Error>().and_then(crate::process::Error::exit_code))
-        });
-        Error::Legacy { msg: format!("{e:#}"), exit }
     }
 }
 

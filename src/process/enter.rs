@@ -9,8 +9,8 @@
 
 pub use super::enter_plan::EnterPlan;
 use super::sync::{Channel, ToInit, ToParent};
+use crate::error::{Result, SysResult};
 use crate::sys::Forked;
-use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ pub struct Entered {
 
 pub fn launch(plan: &EnterPlan) -> Result<Entered> {
     if plan.join_pid_ns {
-        setns(&plan.init, CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("join the container's pid namespace: {e}"))?;
+        setns(&plan.init, CloneFlags::CLONE_NEWPID).sys("setns (the container's pid namespace)")?;
     }
     // The child inherits this: it is never dumpable, not even for an instant.
     super::protect::set_dumpable(false)?;
@@ -59,11 +59,11 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
     }
     chan.send(&ToInit::Go)?;
     match chan.recv::<ToParent>()? {
-        None => Ok(crate::cgroups::join(&plan.frozen_dirs, pid)?),
+        None => crate::cgroups::join(&plan.frozen_dirs, pid),
         Some(ToParent::Error(e)) => {
             super::launch::reap(pid);
-            Err(e.into())
+            Err(e)
         }
-        Some(other) => bail!("exec: unexpected message {other:?} from the new process"),
+        other => Err(super::Error::protocol("the new process's exec", other.as_ref())),
     }
 }

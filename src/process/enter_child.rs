@@ -19,9 +19,9 @@
 use super::enter_plan::EnterPlan;
 use super::handoff;
 use super::sync::{Channel, ToParent};
+use crate::error::{Result, SysResult};
 use crate::rootfs::safe_path::Root;
 use crate::security::process_attrs;
-use anyhow::{anyhow, bail, Result};
 use nix::sched::setns;
 use std::path::Path;
 
@@ -30,7 +30,6 @@ pub fn run(plan: &EnterPlan, chan: Channel) -> ! {
         Ok(never) => match never {},
         Err(e) => e,
     };
-    let err = crate::Error::from(err);
     let code = err.exit_code().unwrap_or(1);
     let _ = chan.send(&ToParent::Error(err));
     // SAFETY: leave the cloned process without running destructors of state
@@ -48,7 +47,7 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
     let agent_msg = seccomp_agent_msg(plan, super::init::host_pid());
     let mut cgroup_entry = chan.wait_go()?;
     join_namespaces(plan)?;
-    nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
+    nix::unistd::setsid().sys("setsid")?;
     if plan.attrs.terminal {
         attach_terminal(plan)?;
     }
@@ -69,17 +68,19 @@ fn steps(plan: &EnterPlan, chan: &Channel) -> Result<std::convert::Infallible> {
 fn join_namespaces(plan: &EnterPlan) -> Result<()> {
     if !plan.setns_flags.is_empty() {
         setns(&plan.init, plan.setns_flags)
-            .map_err(|e| anyhow!("join the container's namespaces ({:?}): {e}", plan.setns_flags))?;
+            .sys(&format!("setns (the container's namespaces: {:?})", plan.setns_flags))?;
     }
     if let Some(root) = &plan.chroot {
-        nix::unistd::fchdir(root).map_err(|e| anyhow!("enter the container's root: {e}"))?;
-        nix::unistd::chroot(".").map_err(|e| anyhow!("chroot into the container's root: {e}"))?;
+        nix::unistd::fchdir(root).sys("fchdir (the container's root)")?;
+        nix::unistd::chroot(".").sys("chroot (the container's root)")?;
     }
     Ok(())
 }
 
 fn attach_terminal(plan: &EnterPlan) -> Result<()> {
-    let Some(socket) = &plan.console else { bail!("process.terminal: needs --console-socket") };
+    let Some(socket) = &plan.console else {
+        return Err(crate::Error::field("process.terminal", "needs --console-socket"));
+    };
     let root = Root::open(Path::new("/"))?;
     let size = plan.attrs.console_size;
     let (master, peer) = super::console::open_pty(&root, size)?;

@@ -6,7 +6,7 @@
 //! read from a signalfd, so one poll loop serves signals and terminal I/O
 //! without threads or handlers.
 
-use anyhow::{anyhow, Result};
+use crate::error::{Result, SysResult};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
@@ -28,7 +28,7 @@ pub fn forwardable() -> SigSet {
 /// Blocks the forwardable signals; call before cloning the process to wait for.
 pub fn block_signals() -> Result<SigSet> {
     let set = forwardable();
-    set.thread_block().map_err(|e| anyhow!("block signals: {e}"))?;
+    set.thread_block().sys("block signals (pthread_sigmask)")?;
     Ok(set)
 }
 
@@ -37,8 +37,7 @@ pub fn block_signals() -> Result<SigSet> {
 /// as runc does in the foreground). Reaps any orphan that lands on us
 /// meanwhile. Returns the shell-style exit status (128+N when killed by signal N).
 pub fn wait(pid: i32, signals: &SigSet, tty: Option<OwnedFd>, mut notify: Option<OwnedFd>) -> Result<i32> {
-    let sfd = SignalFd::with_flags(signals, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-        .map_err(|e| anyhow!("signalfd: {e}"))?;
+    let sfd = SignalFd::with_flags(signals, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).sys("signalfd")?;
     let mut proxy = tty.map(Proxy::new).transpose()?;
     loop {
         let (signals_ready, tty_events, notified) = wait_events(&sfd, proxy.as_ref(), notify.as_ref())?;
@@ -78,7 +77,7 @@ fn wait_events(sfd: &SignalFd, proxy: Option<&Proxy>, notify: Option<&OwnedFd>) 
     loop {
         match poll(&mut fds, PollTimeout::NONE) {
             Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(anyhow!("poll: {e}")),
+            Err(e) => return Err(e).sys("poll"),
             Ok(_) => break,
         }
     }
@@ -133,9 +132,9 @@ struct Proxy {
 
 impl Proxy {
     fn new(master: OwnedFd) -> Result<Proxy> {
-        let flags = nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_GETFL)?;
+        let flags = nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_GETFL).sys("fcntl(F_GETFL) pty master")?;
         let flags = nix::fcntl::OFlag::from_bits_retain(flags) | nix::fcntl::OFlag::O_NONBLOCK;
-        nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_SETFL(flags))?;
+        nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_SETFL(flags)).sys("fcntl(F_SETFL) pty master")?;
         let stdin = std::io::stdin();
         let saved = termios::tcgetattr(stdin.as_fd()).ok();
         if let Some(t) = &saved {

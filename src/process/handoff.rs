@@ -39,9 +39,9 @@
 //! The calls whose order matters go through `Kernel`, so a unit test can
 //! record them and check the order without root (tests below).
 
+use crate::error::{shown, About, Result, SysError, SysResult};
 use crate::security::caps::CapMasks;
 pub use crate::security::user::UserIds;
-use anyhow::{anyhow, bail, Result};
 use std::ffi::{CStr, CString};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -96,12 +96,12 @@ pub trait Kernel {
     fn reset_signals(&mut self);
     fn load_seccomp(&mut self) -> Result<()>;
     fn set_caps(&mut self, caps: &CapMasks) -> Result<()>;
-    fn execve(&mut self, program: &CStr, args: &[CString], env: &[CString]) -> anyhow::Error;
+    fn execve(&mut self, program: &CStr, args: &[CString], env: &[CString]) -> crate::Error;
 }
 
 /// Steps 1-8. Returns the program found.
 pub fn prepare(h: &Handoff, k: &mut impl Kernel) -> Result<CString> {
-    let cwd_error = |e: nix::Error| anyhow!("process.cwd: chdir {}: {e}", h.cwd.display());
+    let cwd_error = |e: nix::Error| crate::Error::field("process.cwd", SysError::new("chdir", Some(&h.cwd), e));
     let entered = match k.chdir(&h.cwd) {
         Ok(()) => true,
         Err(nix::errno::Errno::EACCES | nix::errno::Errno::EPERM) => false,
@@ -113,7 +113,8 @@ pub fn prepare(h: &Handoff, k: &mut impl Kernel) -> Result<CString> {
         k.chdir(&h.cwd).map_err(cwd_error)?;
     }
     if !k.cwd_is_inside_root()? {
-        bail!("process.cwd: {} resolves outside the container root", h.cwd.display());
+        let why = format!("{} resolves outside the container root", shown(&h.cwd));
+        return Err(crate::Error::field("process.cwd", why));
     }
     let program = k.find_program(h)?;
     if let Some(p) = h.personality {
@@ -125,7 +126,7 @@ pub fn prepare(h: &Handoff, k: &mut impl Kernel) -> Result<CString> {
 }
 
 /// Steps 9-11 for the container's program.
-pub fn finish(h: &Handoff, program: &CStr, k: &mut impl Kernel) -> anyhow::Error {
+pub fn finish(h: &Handoff, program: &CStr, k: &mut impl Kernel) -> crate::Error {
     finish_with(h, program, &h.args, &h.env, k)
 }
 
@@ -137,7 +138,7 @@ pub fn finish_with(
     args: &[CString],
     env: &[CString],
     k: &mut impl Kernel,
-) -> anyhow::Error {
+) -> crate::Error {
     match before_exec(h, k) {
         Ok(()) => k.execve(program, args, env),
         Err(e) => e,
@@ -181,16 +182,16 @@ impl Kernel for Real<'_> {
     }
 
     fn cwd_is_inside_root(&mut self) -> Result<bool> {
-        let now = nix::unistd::getcwd().map_err(|e| anyhow!("process.cwd: getcwd: {e}"))?;
+        let now = nix::unistd::getcwd().sys("getcwd").field("process.cwd")?;
         Ok(now.is_absolute())
     }
 
     fn drop_bounding(&mut self, keep: u64) -> Result<()> {
-        Ok(crate::security::caps::drop_bounding(keep)?)
+        crate::security::caps::drop_bounding(keep)
     }
 
     fn switch_user(&mut self, user: &UserIds) -> Result<()> {
-        Ok(crate::security::user::switch(user)?)
+        crate::security::user::switch(user)
     }
 
     fn find_program(&mut self, h: &Handoff) -> Result<CString> {
@@ -201,23 +202,23 @@ impl Kernel for Real<'_> {
     }
 
     fn set_personality(&mut self, persona: libc::c_ulong) -> Result<()> {
-        Ok(crate::security::process_attrs::personality(persona)?)
+        crate::security::process_attrs::personality(persona)
     }
 
     fn raise_ambient(&mut self, inheritable: u64, ambient: u64) -> Result<()> {
-        Ok(crate::security::caps::raise_ambient(inheritable, ambient)?)
+        crate::security::caps::raise_ambient(inheritable, ambient)
     }
 
     fn mark_fds_cloexec(&mut self, first: u32) -> Result<()> {
-        crate::sys::cloexec_from(first).map_err(|e| anyhow!("close_range: {e}"))
+        crate::sys::cloexec_from(first).sys("close_range")
     }
 
     fn set_no_new_privs(&mut self) -> Result<()> {
-        Ok(crate::security::process_attrs::no_new_privs()?)
+        crate::security::process_attrs::no_new_privs()
     }
 
     fn set_cpu_affinity(&mut self, cpus: &[usize]) -> Result<()> {
-        Ok(crate::security::process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.final")?)
+        crate::security::process_attrs::cpu_affinity(cpus, "process.execCPUAffinity.final")
     }
 
     fn set_umask(&mut self, mask: u32) {
@@ -231,21 +232,21 @@ impl Kernel for Real<'_> {
     fn load_seccomp(&mut self) -> Result<()> {
         let Some(program) = self.seccomp else { return Ok(()) };
         let Some(listener) = crate::security::seccomp::install(program)? else { return Ok(()) };
-        let Some(agent) = self.agent else { bail!("linux.seccomp.listenerPath: no agent connection") };
-        super::console::send_fd(agent, &listener, self.agent_msg)
-            .map_err(|e| anyhow!("linux.seccomp.listenerPath: send listener: {e:#}"))
+        const FIELD: &str = "linux.seccomp.listenerPath";
+        let Some(agent) = self.agent else { return Err(crate::Error::field(FIELD, "no agent connection")) };
+        super::console::send_fd(agent, &listener, self.agent_msg).sys("sendmsg (seccomp listener)").field(FIELD)
     }
 
     fn set_caps(&mut self, caps: &CapMasks) -> Result<()> {
-        Ok(crate::security::caps::set_sets(caps)?)
+        crate::security::caps::set_sets(caps)
     }
 
-    fn execve(&mut self, program: &CStr, args: &[CString], env: &[CString]) -> anyhow::Error {
+    fn execve(&mut self, program: &CStr, args: &[CString], env: &[CString]) -> crate::Error {
         let e = match nix::unistd::execve(program, args, env) {
             Err(e) => e,
             Ok(never) => match never {},
         };
-        crate::Error::from(super::Error::Exec { program: program.to_string_lossy().into_owned(), os: e.into() }).into()
+        super::Error::Exec { program: program.to_string_lossy().into_owned(), os: e.into() }.into()
     }
 }
 

@@ -36,6 +36,7 @@
 use super::context::Context;
 use super::handoff;
 use super::sync::{Channel, ToInit, ToParent};
+use crate::error::{About, Result, SysError, SysResult};
 use crate::rootfs::{
     devices, masks, mounts, pivot,
     safe_path::{Kind, Root},
@@ -44,7 +45,6 @@ use crate::security::process_attrs;
 use crate::spec::LaunchPlan;
 use crate::state::Status;
 use crate::sys::procfs::ProcFs;
-use anyhow::{anyhow, bail, Result};
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -54,7 +54,6 @@ pub fn run(plan: &LaunchPlan, ctx: &Context, chan: Channel) -> ! {
         Ok(ready) => wait_and_exec(plan, ctx, &ready),
         Err(e) => e,
     };
-    let err = crate::Error::from(err);
     let code = err.exit_code().unwrap_or(1);
     let _ = chan.send(&ToParent::Error(err));
     // SAFETY: leave the cloned process without running destructors of state
@@ -84,7 +83,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     // Our id maps are written: no longer dumpable (see launch).
     super::protect::set_dumpable(false)?;
     let host_pid = host_pid();
-    nix::unistd::setsid().map_err(|e| anyhow!("setsid: {e}"))?;
+    nix::unistd::setsid().sys("setsid")?;
     let tty = prepare_rootfs(plan, ctx)?;
     if has_create_hooks(plan) {
         // Hooks find the container by its pid's cgroups (device rules, say).
@@ -104,7 +103,7 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     process_attrs::io_priority(&plan.attrs)?;
     process_attrs::memory_policy(plan.memory_policy.as_ref())?;
     if !plan.opts.no_new_keyring {
-        crate::sys::join_session_keyring(&plan.id).map_err(|e| anyhow!("join session keyring: {e}"))?;
+        crate::sys::join_session_keyring(&plan.id).sys("join session keyring (keyctl)")?;
     }
     // As late as can be, while still root and before seccomp: the container's
     // memory limit then counts the container, not our setup (mounts, page
@@ -134,8 +133,7 @@ fn detach_from_runtime(ctx: &Context) -> Result<()> {
 fn wait_for(chan: &Channel, what: &str) -> Result<()> {
     match chan.recv_to_init()? {
         Some(ToInit::HooksDone) => Ok(()),
-        Some(other) => bail!("waiting for {what}: unexpected {other:?}"),
-        None => bail!("runtime went away while init waited for {what}"),
+        other => Err(super::Error::protocol(what, other.as_ref())),
     }
 }
 
@@ -165,12 +163,13 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         devices::create(&root, &defaults, bind_nodes)?;
         devices::symlinks(&root)?;
     }
-    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes)
-        .map_err(|e| anyhow!("linux.devices: {e:#}"))?;
+    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes).field("linux.devices")?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
-    root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).map_err(|e| anyhow!("process.cwd: {e:#}"))?;
+    root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).field("process.cwd")?;
     let console = if plan.attrs.terminal {
-        let Some(sock) = &ctx.console else { bail!("process.terminal: needs --console-socket") };
+        let Some(sock) = &ctx.console else {
+            return Err(crate::Error::field("process.terminal", "needs --console-socket"));
+        };
         let size = plan.attrs.console_size;
         let peer = super::console::setup(&root, sock, size)?;
         super::console::give_to(&peer, plan.handoff.user.uid, plan.handoff.user.gid)?;
@@ -211,14 +210,13 @@ fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<
 }
 
 fn enter_rootfs(plan: &LaunchPlan) -> Result<()> {
-    let entered = if !plan.ns.has_mount_ns {
+    if !plan.ns.has_mount_ns {
         pivot::chroot_into(&plan.rootfs)
     } else if plan.opts.no_pivot {
         pivot::move_root(&plan.rootfs)
     } else {
         pivot::pivot(&plan.rootfs)
-    };
-    Ok(entered?)
+    }
 }
 
 /// Through a proc instance of our own (sys/procfs.rs), so a mount or
@@ -227,12 +225,13 @@ fn sysctl(plan: &LaunchPlan) -> Result<()> {
     if plan.sysctl.is_empty() {
         return Ok(());
     }
-    let proc = ProcFs::open().map_err(|e| anyhow!("linux.sysctl: open a procfs: {e}"))?;
+    let proc = ProcFs::open().field("linux.sysctl")?;
     for (key, value) in &plan.sysctl {
         let rel = format!("sys/{}", key.replace('.', "/"));
+        let field = || format!("linux.sysctl[{key:?}]");
         proc.write(&rel, value.as_bytes()).map_err(|e| match e.errno() {
-            Some(libc::ENOENT) => anyhow!("linux.sysctl: {key}: no such sysctl (/proc/{rel})"),
-            _ => anyhow!("linux.sysctl: {key}={value}: {e}"),
+            Some(libc::ENOENT) => crate::Error::field(field(), format!("no such sysctl (/proc/{rel})")),
+            _ => crate::Error::field(field(), e),
         })?;
     }
     Ok(())
@@ -247,7 +246,8 @@ fn finish_rootfs(plan: &LaunchPlan) -> Result<()> {
     if let Some(p) = plan.rootfs_propagation {
         if plan.ns.has_mount_ns {
             nix::mount::mount(None::<&str>, "/", None::<&str>, p, None::<&str>)
-                .map_err(|e| anyhow!("linux.rootfsPropagation: {e}"))?;
+                .sys_at("set propagation of", Path::new("/"))
+                .field("linux.rootfsPropagation")?;
         }
     }
     Ok(())
@@ -255,12 +255,13 @@ fn finish_rootfs(plan: &LaunchPlan) -> Result<()> {
 
 fn set_names(plan: &LaunchPlan) -> Result<()> {
     if let Some(h) = &plan.hostname {
-        nix::unistd::sethostname(h).map_err(|e| anyhow!("hostname: {h:?}: {e}"))?;
+        nix::unistd::sethostname(h).sys(&format!("sethostname {h:?}")).field("hostname")?;
     }
     if let Some(d) = &plan.domainname {
         // SAFETY: pointer and length of a live string.
         if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
-            bail!("domainname: {d:?}: {}", std::io::Error::last_os_error());
+            let e = SysError::new(format!("setdomainname {d:?}"), None, crate::error::OsError::last());
+            return Err(crate::Error::field("domainname", e));
         }
     }
     Ok(())
@@ -268,12 +269,12 @@ fn set_names(plan: &LaunchPlan) -> Result<()> {
 
 /// Blocks until `start` connects, then runs startContainer hooks and execs.
 /// Errors go to the `start` connection, since `create` is gone by now.
-fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> anyhow::Error {
+fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> crate::Error {
     let conn = match crate::state::start_barrier::wait(&ctx.start_listener) {
         Ok(c) => c,
-        Err(e) => return e.into(),
+        Err(e) => return e,
     };
-    let err = crate::Error::from(exec(plan, ctx, ready).unwrap_err());
+    let Err(err) = exec(plan, ctx, ready);
     crate::state::start_barrier::report(conn, &err);
     let code = err.exit_code().unwrap_or(1);
     // SAFETY: exec failed; leave without destructors.
@@ -287,7 +288,7 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
         // Each hook finishes the handoff as the container's program would.
         let into_container = |path: &std::ffi::CStr, args: &[CString], env: &[CString]| {
             let mut k = kernel(plan, ctx, &ready.agent_msg);
-            crate::Error::from(handoff::finish_with(&plan.handoff, path, args, env, &mut k))
+            handoff::finish_with(&plan.handoff, path, args, env, &mut k)
         };
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: Some(&into_container) };
         crate::hooks::run_all_with("startContainer", &hooks, &state, &runner)?;

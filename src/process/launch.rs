@@ -3,11 +3,12 @@
 //! and wait until it is ready or reports why it is not.
 
 pub use super::context::Context;
+use super::error::Ended;
 use super::init;
 use super::sync::{Channel, ToInit, ToParent};
+use crate::error::{Result, SysResult};
 use crate::spec::LaunchPlan;
 use crate::sys::{self, Forked};
-use anyhow::{anyhow, bail, Result};
 use nix::sched::{setns, CloneFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
@@ -21,7 +22,7 @@ pub struct Launched {
 
 pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     if let Some(fd) = &plan.ns.parent_pid_join {
-        setns(fd, CloneFlags::CLONE_NEWPID).map_err(|e| anyhow!("join pid namespace: {e}"))?;
+        setns(fd, CloneFlags::CLONE_NEWPID).sys("setns (pid namespace)")?;
     }
     // The child inherits this: it is never dumpable, not even for an instant;
     // but for a user without privileges mapping its new user namespace: the
@@ -68,7 +69,7 @@ pub fn clone_into_cgroup(flags: u64, v2_dir: Option<&Path>) -> Result<(Forked, O
             Err(e) => crate::logging::debug(&format!("clone into cgroup {}: {e}; joining after clone", dir.display())),
         }
     }
-    Ok((sys::clone_process(flags, None).map_err(|e| anyhow!("clone: {e}"))?, None))
+    Ok((sys::clone_process(flags, None).sys("clone")?, None))
 }
 
 fn supervise(
@@ -130,11 +131,11 @@ fn supervise(
             Some(ToParent::Ready) => return Ok(()),
             Some(ToParent::Error(e)) => {
                 reap(l.pid);
-                return Err(e.into());
+                return Err(e);
             }
             None => {
                 let status = reap(l.pid);
-                bail!("container init exited during setup ({status})");
+                return Err(super::Error::InitDied { status }.into());
             }
         }
     }
@@ -159,20 +160,21 @@ fn send(chan: &Channel, msg: &ToInit, l: &Launched) -> Result<()> {
     chan.send(msg).map_err(|e| match chan.recv::<ToParent>() {
         Ok(Some(ToParent::Error(e))) => {
             reap(l.pid);
-            e.into()
+            e
         }
         _ => e,
     })
 }
 
-pub fn reap(pid: i32) -> String {
+/// Waits for `pid` to end; how it did.
+pub fn reap(pid: i32) -> Ended {
     loop {
         match waitpid(Pid::from_raw(pid), None) {
             Err(nix::errno::Errno::EINTR) => continue,
-            Ok(WaitStatus::Exited(_, c)) => return format!("exit status {c}"),
-            Ok(WaitStatus::Signaled(_, s, _)) => return format!("killed by {s}"),
+            Ok(WaitStatus::Exited(_, c)) => return Ended::Exited(c),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Ended::Killed(s as i32),
             Ok(_) => continue,
-            Err(e) => return format!("wait: {e}"),
+            Err(e) => return Ended::Unknown(e.into()),
         }
     }
 }

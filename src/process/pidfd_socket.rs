@@ -2,7 +2,7 @@
 //! process `exec` started, sent over a unix socket with SCM_RIGHTS, so the
 //! caller can signal and wait for exactly that process without pid races.
 
-use anyhow::{anyhow, Result};
+use crate::error::{About, Result, SysResult};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
@@ -13,8 +13,7 @@ pub struct PidfdSocket {
 
 /// Connects first, so that a wrong path fails before any process exists.
 pub fn connect(path: &Path) -> Result<PidfdSocket> {
-    let socket =
-        std::os::unix::net::UnixStream::connect(path).map_err(|e| anyhow!("--pidfd-socket {}: {e}", path.display()))?;
+    let socket = std::os::unix::net::UnixStream::connect(path).sys_at("connect", path).flag(FLAG)?;
     Ok(PidfdSocket { socket: socket.into(), path: path.to_path_buf() })
 }
 
@@ -25,11 +24,12 @@ impl PidfdSocket {
         let fd = match pidfd {
             Some(fd) => fd,
             None => {
-                opened = crate::sys::pidfd_open(pid).map_err(|e| anyhow!("--pidfd-socket: pidfd of {pid}: {e}"))?;
+                opened = crate::sys::pidfd_open(pid).sys(&format!("pidfd_open (pid {pid})")).flag(FLAG)?;
                 &opened
             }
         };
-        super::console::send_fd(&self.socket, fd, payload)
-            .map_err(|e| anyhow!("--pidfd-socket {}: {e:#}", self.path.display()))
+        super::console::send_fd(&self.socket, fd, payload).sys_at("send pidfd (sendmsg) to", &self.path).flag(FLAG)
     }
 }
+
+const FLAG: &str = "--pidfd-socket";

@@ -15,7 +15,7 @@
 //!
 //! The copy costs a few ms and is only paid in those cases.
 
-use anyhow::{anyhow, bail, Result};
+use crate::error::{OsError, Result, SysError, SysResult};
 use std::ffi::CString;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -28,7 +28,7 @@ const REEXEC_ENV: &str = "_BERTH_SEALED_COPY";
 pub fn set_dumpable(on: bool) -> Result<()> {
     // SAFETY: prctl with integer arguments.
     if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, on as libc::c_ulong, 0, 0, 0) } != 0 {
-        bail!("prctl(PR_SET_DUMPABLE): {}", std::io::Error::last_os_error());
+        return Err(SysError::new("prctl(PR_SET_DUMPABLE)", None, OsError::last()).into());
     }
     Ok(())
 }
@@ -61,18 +61,22 @@ pub fn container_may_ptrace_host(config: &oci_spec::runtime::Spec) -> bool {
 /// binary. Returns only on failure.
 pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
     let copy = sealed_copy()?;
-    let args: Vec<CString> = std::env::args_os().map(|a| CString::new(a.into_vec())).collect::<Result<_, _>>()?;
+    // The kernel handed us argv and environ as C strings: none holds a NUL.
+    let c_string = |bytes: Vec<u8>| {
+        CString::new(bytes).map_err(|e| crate::Error::Invalid(format!("re-exec from sealed copy: {e}")))
+    };
+    let args: Vec<CString> = std::env::args_os().map(|a| c_string(a.into_vec())).collect::<Result<_>>()?;
     let mut env: Vec<CString> = std::env::vars_os()
         .map(|(k, v)| {
             let mut kv = k.into_vec();
             kv.push(b'=');
             kv.extend(v.into_vec());
-            CString::new(kv)
+            c_string(kv)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_>>()?;
     // The copy must still recognise the binary on disk (see refuse_runtime_binary).
     let (dev, ino) = self_identity().unwrap_or_default();
-    env.push(CString::new(format!("{REEXEC_ENV}={dev}:{ino}"))?);
+    env.push(c_string(format!("{REEXEC_ENV}={dev}:{ino}").into_bytes())?);
     let argv: Vec<*const libc::c_char> =
         args.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let envp: Vec<*const libc::c_char> =
@@ -88,7 +92,7 @@ pub fn reexec_from_sealed_copy() -> Result<std::convert::Infallible> {
             libc::AT_EMPTY_PATH,
         )
     };
-    Err(anyhow!("re-exec from sealed copy: {}", std::io::Error::last_os_error()))
+    Err(SysError::new("execveat (re-exec from sealed copy)", None, OsError::last()).into())
 }
 
 fn sealed_copy() -> Result<OwnedFd> {
@@ -102,17 +106,18 @@ fn sealed_copy() -> Result<OwnedFd> {
         fd = unsafe { libc::memfd_create(name.as_ptr(), flags) };
     }
     if fd < 0 {
-        bail!("memfd_create: {}", std::io::Error::last_os_error());
+        return Err(SysError::new("memfd_create", None, OsError::last()).into());
     }
     // SAFETY: a fresh fd from the kernel.
     let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut exe = std::fs::File::open("/proc/self/exe").map_err(|e| anyhow!("open /proc/self/exe: {e}"))?;
-    let mut out = std::fs::File::from(memfd.try_clone()?);
-    std::io::copy(&mut exe, &mut out).map_err(|e| anyhow!("copy binary to memfd: {e}"))?;
+    let exe_path = Path::new("/proc/self/exe");
+    let mut exe = std::fs::File::open(exe_path).sys_at("open", exe_path)?;
+    let mut out = std::fs::File::from(memfd.try_clone().sys("dup")?);
+    std::io::copy(&mut exe, &mut out).sys_at("copy to a memfd", exe_path)?;
     let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
     // SAFETY: fcntl on our own memfd.
     if unsafe { libc::fcntl(memfd.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
-        bail!("seal memfd: {}", std::io::Error::last_os_error());
+        return Err(SysError::new("seal memfd (F_ADD_SEALS)", None, OsError::last()).into());
     }
     Ok(memfd)
 }
@@ -137,7 +142,7 @@ pub fn refuse_runtime_binary(program: &Path, me: Option<(u64, u64)>) -> Result<(
     for _ in 0..5 {
         let Ok(m) = std::fs::metadata(&path) else { return Ok(()) };
         if (m.dev(), m.ino()) == me {
-            bail!("exec {}: refusing to run the runtime binary inside the container", program.display());
+            return Err(super::Error::RuntimeBinary { program: program.to_path_buf() }.into());
         }
         let mut head = [0u8; 256];
         let n = std::fs::File::open(&path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
@@ -173,11 +178,14 @@ mod tests {
     fn refuses_the_runtime_binary_and_scripts_it_interprets() {
         let me = self_identity();
         let exe = std::fs::read_link("/proc/self/exe").unwrap();
-        assert!(refuse_runtime_binary(&exe, me).is_err());
+        let refused = |e: crate::Error| matches!(e, crate::Error::Process(super::super::Error::RuntimeBinary { .. }));
+        assert!(refused(refuse_runtime_binary(&exe, me).unwrap_err()));
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("s");
         std::fs::write(&script, format!("#!{} --flag\n", exe.display())).unwrap();
-        assert!(refuse_runtime_binary(&script, me).is_err());
+        let e = refuse_runtime_binary(&script, me).unwrap_err();
+        assert!(e.to_string().ends_with("refusing to run the runtime binary inside the container"), "{e}");
+        assert!(refused(e));
         std::fs::write(&script, "#!/bin/sh\n").unwrap();
         assert!(refuse_runtime_binary(&script, me).is_ok());
     }

@@ -13,8 +13,9 @@
 //! | init   | Ready              | waiting on the start socket; create may return    |
 //! | init   | Error(error)       | setup failed: the typed error, reported once by the parent, whose exit status it decides |
 
+use super::Error;
 use crate::cgroups::SelfJoin;
-use anyhow::{anyhow, Result};
+use crate::error::{Result, SysResult};
 use nix::sys::socket::{recv, send, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::cell::Cell;
@@ -45,13 +46,14 @@ pub struct Channel(OwnedFd, Cell<bool>);
 impl Channel {
     pub fn pair() -> Result<(Channel, Channel)> {
         let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
-            .map_err(|e| anyhow!("socketpair: {e}"))?;
+            .sys("socketpair")
+            .map_err(Error::sync)?;
         Ok((Channel(a, Cell::new(false)), Channel(b, Cell::new(false))))
     }
 
     pub fn send<T: Serialize>(&self, msg: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(msg)?;
-        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).map_err(|e| anyhow!("sync send: {e}"))?;
+        let bytes = serde_json::to_vec(msg).map_err(|e| Error::sync(e.to_string()))?;
+        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).sys("send").map_err(Error::sync)?;
         Ok(())
     }
 
@@ -75,8 +77,7 @@ impl Channel {
                 Some(ToInit::Go) => return Ok(entry),
                 Some(ToInit::Joined) => self.1.set(true),
                 Some(ToInit::JoinCgroups(dirs)) => entry = Some(SelfJoin::open(&dirs)?),
-                Some(other) => return Err(anyhow!("waiting for Go: unexpected {other:?}")),
-                None => return Err(anyhow!("runtime went away while the process waited for Go")),
+                other => return Err(Error::protocol("Go", other.as_ref())),
             }
         }
     }
@@ -91,8 +92,7 @@ impl Channel {
         while !self.1.get() {
             match self.recv::<ToInit>()? {
                 Some(ToInit::Joined) => self.1.set(true),
-                Some(other) => return Err(anyhow!("waiting for the cgroup join: unexpected {other:?}")),
-                None => return Err(anyhow!("runtime went away while init waited for its cgroups")),
+                other => return Err(Error::protocol("the cgroup join", other.as_ref())),
             }
         }
         Ok(())
@@ -108,14 +108,14 @@ impl Channel {
         }
         let mut buf = vec![0u8; len];
         let n = self.recv_into(&mut buf, MsgFlags::empty())?;
-        Ok(Some(serde_json::from_slice(&buf[..n])?))
+        serde_json::from_slice(&buf[..n]).map(Some).map_err(|e| Error::sync(e.to_string()))
     }
 
     fn recv_into(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
         loop {
             match recv(self.0.as_raw_fd(), buf, flags) {
                 Err(nix::errno::Errno::EINTR) => continue,
-                other => return other.map_err(|e| anyhow!("sync recv: {e}")),
+                other => return other.sys("recv").map_err(Error::sync),
             }
         }
     }
@@ -127,7 +127,7 @@ impl crate::namespaces::Parent for Channel {
         self.send(&ToParent::MapUserNs)?;
         match self.recv_to_init()? {
             Some(ToInit::Go) => Ok(()),
-            other => Err(anyhow!("waiting for id maps: unexpected {other:?}").into()),
+            other => Err(Error::protocol("id maps", other.as_ref())),
         }
     }
 

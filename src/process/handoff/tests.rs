@@ -91,9 +91,9 @@ impl Kernel for Recorder {
         self.calls.push(SetCaps);
         Ok(())
     }
-    fn execve(&mut self, _: &CStr, _: &[CString], _: &[CString]) -> anyhow::Error {
+    fn execve(&mut self, _: &CStr, _: &[CString], _: &[CString]) -> crate::Error {
         self.calls.push(Execve);
-        anyhow!("recorded")
+        "recorded".into()
     }
 }
 
