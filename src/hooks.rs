@@ -20,11 +20,99 @@ use crate::error::{shown, Result, SysResult};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult};
-use oci_spec::runtime::Hook;
+use serde::{Deserialize, Serialize};
 use std::ffi::{CStr, CString};
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+
+/// A hook as config.json gives it, checked (an absolute path, no NUL byte,
+/// a positive timeout) and with its argv filled in: what `run_one` execs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hook {
+    pub path: PathBuf,
+    /// argv, args[0] included (the path, when config.json gives none).
+    pub args: Vec<String>,
+    /// None: the environment of the phase's default (see the table above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i64>,
+}
+
+/// Every phase's hooks, in order. Kept in state.json for `start` and
+/// `delete` (its JSON is the config's shape, so older state files read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hooks {
+    #[serde(default)]
+    pub prestart: Vec<Hook>,
+    #[serde(default)]
+    pub create_runtime: Vec<Hook>,
+    #[serde(default)]
+    pub create_container: Vec<Hook>,
+    #[serde(default)]
+    pub start_container: Vec<Hook>,
+    #[serde(default)]
+    pub poststart: Vec<Hook>,
+    #[serde(default)]
+    pub poststop: Vec<Hook>,
+}
+
+impl Hooks {
+    /// config.json's `hooks`, checked: an error names the hook's field.
+    pub fn compile(h: Option<&oci_spec::runtime::Hooks>) -> Result<Hooks> {
+        let Some(h) = h else { return Ok(Hooks::default()) };
+        let phase = |name: &str, list: &Option<Vec<oci_spec::runtime::Hook>>| -> Result<Vec<Hook>> {
+            list.iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, hook)| compile_one(&format!("hooks.{name}[{i}]"), hook))
+                .collect()
+        };
+        Ok(Hooks {
+            prestart: phase("prestart", h.prestart())?,
+            create_runtime: phase("createRuntime", h.create_runtime())?,
+            create_container: phase("createContainer", h.create_container())?,
+            start_container: phase("startContainer", h.start_container())?,
+            poststart: phase("poststart", h.poststart())?,
+            poststop: phase("poststop", h.poststop())?,
+        })
+    }
+
+    /// Whether a hook of a create phase exists (they find the container by
+    /// its pid's cgroups, so init must be in them first).
+    pub fn any_at_create(&self) -> bool {
+        !(self.prestart.is_empty() && self.create_runtime.is_empty() && self.create_container.is_empty())
+    }
+}
+
+fn compile_one(field: &str, hook: &oci_spec::runtime::Hook) -> Result<Hook> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = hook.path().clone();
+    if !path.is_absolute() {
+        return Err(crate::Error::field(format!("{field}.path"), format!("{} must be absolute", shown(&path))));
+    }
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Err(crate::Error::field(format!("{field}.path"), "contains a NUL byte"));
+    }
+    if hook.timeout().is_some_and(|t| t <= 0) {
+        return Err(crate::Error::field(format!("{field}.timeout"), "must be positive"));
+    }
+    let no_nul = |what: &str, list: &[String]| match list.iter().position(|s| s.contains('\0')) {
+        Some(j) => Err(crate::Error::field(format!("{field}.{what}[{j}]"), "contains a NUL byte")),
+        None => Ok(()),
+    };
+    let mut args = hook.args().clone().unwrap_or_default();
+    no_nul("args", &args)?;
+    if args.is_empty() {
+        args.push(path.to_string_lossy().into_owned());
+    }
+    if let Some(env) = hook.env() {
+        no_nul("env", env)?;
+    }
+    Ok(Hook { path, args, env: hook.env().clone(), timeout: hook.timeout() })
+}
 
 /// Turns the forked child into the hook: (path, args, env), returning only
 /// when it could not.
@@ -53,7 +141,7 @@ pub fn run_all_with(phase: &str, hooks: &[Hook], state: &str, runner: &Runner) -
 
 /// `e` about the hook `hooks.<phase>[<index>]`.
 fn failed(phase: &str, index: usize, hook: &Hook, e: crate::Error) -> crate::Error {
-    Error::Hook { phase: phase.to_string(), index, path: hook.path().clone(), reason: Box::new(e) }.into()
+    Error::Hook { phase: phase.to_string(), index, path: hook.path.clone(), reason: Box::new(e) }.into()
 }
 
 /// Runs every hook; failures are logged as warnings (poststart, poststop).
@@ -83,12 +171,9 @@ fn cstrings(v: &[String]) -> Result<Vec<CString>> {
 }
 
 fn run_one(hook: &Hook, state: &str, runner: &Runner) -> Result<()> {
-    let path = crate::sys::cstr(hook.path()).map_err(|_| crate::Error::from("the path contains a NUL byte"))?;
-    let mut args = cstrings(hook.args().as_deref().unwrap_or_default())?;
-    if args.is_empty() {
-        args.push(path.clone());
-    }
-    let env = match (hook.env(), runner.default_env) {
+    let path = crate::sys::cstr(&hook.path).map_err(|_| crate::Error::from("the path contains a NUL byte"))?;
+    let args = cstrings(&hook.args)?;
+    let env = match (&hook.env, runner.default_env) {
         (Some(env), _) => cstrings(env)?,
         (None, Some(env)) => env.to_vec(),
         (None, None) => own_env(),
@@ -113,7 +198,7 @@ fn run_one(hook: &Hook, state: &str, runner: &Runner) -> Result<()> {
             drop(read);
             // A hook that exits without reading its stdin is fine (EPIPE).
             let _ = std::fs::File::from(write).write_all(state.as_bytes());
-            wait(child, hook.timeout())
+            wait(child, hook.timeout)
         }
     }
 }
@@ -187,11 +272,7 @@ mod tests {
     use super::*;
 
     fn hook(script: &str, timeout: Option<i64>) -> Hook {
-        let mut h = Hook::default();
-        h.set_path("/bin/sh".into());
-        h.set_args(Some(vec!["sh".into(), "-c".into(), script.into()]));
-        h.set_timeout(timeout);
-        h
+        Hook { path: "/bin/sh".into(), args: vec!["sh".into(), "-c".into(), script.into()], env: None, timeout }
     }
 
     fn ended(script: &str, timeout: Option<i64>) -> crate::Error {
@@ -209,5 +290,18 @@ mod tests {
         assert!(e.chain().any(|c| matches!(c, crate::Error::Hook(Error::TimedOut { secs: 1 }))), "{e:?}");
         let back: crate::Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
         assert_eq!(back.to_string(), "hooks.prestart[1] /bin/sh: timed out after 1s");
+    }
+
+    #[test]
+    fn compiling_checks_each_hook_and_fills_its_argv() {
+        let h: oci_spec::runtime::Hooks =
+            serde_json::from_str(r#"{"poststop":[{"path":"/bin/true"},{"path":"/x","args":["x","a\u0000b"]}]}"#)
+                .unwrap();
+        let e = Hooks::compile(Some(&h)).unwrap_err();
+        assert_eq!(e.config_field(), Some("hooks.poststop[1].args[1]"));
+        let h: oci_spec::runtime::Hooks = serde_json::from_str(r#"{"prestart":[{"path":"/bin/true"}]}"#).unwrap();
+        assert_eq!(Hooks::compile(Some(&h)).unwrap().prestart[0].args, ["/bin/true"]);
+        let h: oci_spec::runtime::Hooks = serde_json::from_str(r#"{"prestart":[{"path":"true"}]}"#).unwrap();
+        assert_eq!(Hooks::compile(Some(&h)).unwrap_err().config_field(), Some("hooks.prestart[0].path"));
     }
 }

@@ -8,8 +8,7 @@ use crate::spec::plan::NamespacePlan;
 use crate::spec::validate::ns_name;
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::unistd::{fork, ForkResult};
-use oci_spec::runtime::{LinuxNamespaceType, LinuxTimeOffset};
-use std::collections::HashMap;
+use oci_spec::runtime::LinuxNamespaceType;
 use std::path::Path;
 
 /// What entering needs from the parent, over whatever channel init has.
@@ -21,11 +20,7 @@ pub trait Parent {
     fn forked(&self, pid: i32);
 }
 
-pub fn enter(
-    ns: &NamespacePlan,
-    parent: &dyn Parent,
-    time_offsets: Option<&HashMap<String, LinuxTimeOffset>>,
-) -> Result<()> {
+pub fn enter(ns: &NamespacePlan, parent: &dyn Parent) -> Result<()> {
     for (typ, fd) in &ns.joins {
         setns(fd, CloneFlags::empty()).sys(&format!("setns ({} namespace)", ns_name(*typ)))?;
     }
@@ -41,7 +36,7 @@ pub fn enter(
         unshare(rest - CloneFlags::CLONE_NEWPID).sys(&format!("unshare ({rest:?})"))?;
     }
     if ns.new_time {
-        enter_new_time_ns(time_offsets)?;
+        enter_new_time_ns(ns.time_offsets.as_deref())?;
     }
     if ns.fork_for_pid {
         unshare(CloneFlags::CLONE_NEWPID).sys("unshare (pid namespace)")?;
@@ -71,18 +66,9 @@ fn become_root_in_userns() -> Result<()> {
 
 /// A new time namespace takes its offsets before any process is in it, so it
 /// is unshared (which only affects children), given offsets, then entered.
-fn enter_new_time_ns(offsets: Option<&HashMap<String, LinuxTimeOffset>>) -> Result<()> {
+fn enter_new_time_ns(offsets: Option<&str>) -> Result<()> {
     unshare(CloneFlags::from_bits_retain(libc::CLONE_NEWTIME)).sys("unshare (time namespace)")?;
-    if let Some(offsets) = offsets {
-        let mut text = String::new();
-        for (clock, off) in offsets {
-            let id = match clock.as_str() {
-                "monotonic" => libc::CLOCK_MONOTONIC,
-                "boottime" => libc::CLOCK_BOOTTIME,
-                other => return Err(crate::Error::field("linux.timeOffsets", format!("unknown clock {other:?}"))),
-            };
-            text.push_str(&format!("{id} {} {}\n", off.secs().unwrap_or(0), off.nanosecs().unwrap_or(0)));
-        }
+    if let Some(text) = offsets {
         let proc = crate::sys::procfs::ProcFs::open().field("linux.timeOffsets")?;
         let pid = std::process::id() as i32;
         proc.write_pid(pid, "timens_offsets", text.as_bytes()).field("linux.timeOffsets")?;

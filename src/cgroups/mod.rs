@@ -16,7 +16,7 @@ pub mod systemd;
 
 pub use error::Error;
 
-use crate::error::{shown, About, Result, SysResult};
+use crate::error::{About, Result, SysResult};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,21 +101,29 @@ pub fn detect() -> Result<Layout> {
     Ok(parse_layout(&text))
 }
 
-/// The cgroup path relative to each hierarchy root. Empty means the default,
-/// `/berth-<id>`: flat, like crun's `/<id>`, so no shared parent is made and
-/// removed around every container (two more mkdir/rmdir per hierarchy, about
-/// 1 ms a run), and prefixed so an id never names someone else's cgroup.
-/// Relative paths are taken from the root as well.
-pub fn relative_path(cgroups_path: Option<&Path>, id: &str) -> Result<PathBuf> {
-    let p = match cgroups_path {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from(format!("berth-{id}")),
-    };
-    let rel = crate::spec::plan::relative_destination(&p).field("linux.cgroupsPath")?;
-    if rel.as_os_str().is_empty() {
-        return Err(crate::Error::field("linux.cgroupsPath", format!("{} names the root cgroup", shown(&p))));
+/// A new container's cgroups, decided before any exists: where (each
+/// hierarchy of `layout`, at `rel` from its root) and what is written
+/// there. `create` makes them and runs `writes` once side effects may
+/// start; nothing is worked out twice.
+#[derive(Debug)]
+pub struct CgroupPlan {
+    pub layout: Layout,
+    pub rel: PathBuf,
+    pub writes: Plan,
+}
+
+/// Plans the cgroups at `rel` (relative to each hierarchy's root) for the
+/// resources `r`. Rootless, only the hierarchies delegated to the user are
+/// used, and `r` loses what none of them can hold (`rootless::settable`).
+pub fn plan(rel: PathBuf, r: &mut oci_spec::runtime::LinuxResources, rootless: bool) -> Result<CgroupPlan> {
+    let mut layout = detect()?;
+    if rootless {
+        layout = rootless::delegated(&layout, &rel);
+        rootless::settable(&layout, &rel, r)?;
     }
-    Ok(rel)
+    existing::check(&layout, &rel)?;
+    let writes = compile(&layout, &rel, Some(r))?;
+    Ok(CgroupPlan { layout, rel, writes })
 }
 
 /// The container's cgroup directories: one per hierarchy, plus what we made.
@@ -328,6 +336,13 @@ struct Step {
 }
 
 impl Plan {
+    /// This plan's writes, then `next`'s.
+    fn then(mut self, next: Plan) -> Plan {
+        self.steps.extend(next.steps);
+        self.device_filter = self.device_filter.or(next.device_filter);
+        self
+    }
+
     pub fn execute(&self) -> Result<()> {
         if let Some((dir, filter)) = &self.device_filter {
             filter.attach(dir)?;
@@ -342,29 +357,19 @@ impl Plan {
     }
 }
 
-/// Writes the container's limits, before its process joins: its device rules
-/// and its resources.
-pub fn apply(layout: &Layout, placement: &Placement, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
-    let cg = Bound::new(layout, placement);
-    let r = r.cloned().unwrap_or_default();
-    let devices = plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
-    let limits = plan_resources(&cg, &r, &r)?;
-    devices.execute()?;
-    limits.execute()
-}
-
-/// Everything `apply` would write, worked out for the directories `create`
-/// is about to make, so a value that cannot work is refused before any side
-/// effect (state dir, cgroup, process). Files are checked where the
-/// directory already exists; the rest is checked again when applied.
-pub fn check(layout: &Layout, rel: &Path, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<()> {
+/// Every write a new container's cgroups get (its device rules, then its
+/// resources), worked out once, before any side effect, for the directories
+/// `create` is about to make: a value that cannot work is refused before
+/// the state dir, a cgroup or a process exists. Files are checked where the
+/// directory already exists (a cgroupsPath given), the rest as they are
+/// written. `Plan::execute` writes them once the directories are made.
+pub fn compile(layout: &Layout, rel: &Path, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<Plan> {
     let placement =
         Placement { dirs: layout.hierarchies.iter().map(|h| h.mount_point.join(rel)).collect(), ..Default::default() };
     let cg = Bound::new(layout, &placement);
     let r = r.cloned().unwrap_or_default();
-    plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
-    plan_resources(&cg, &r, &r)?;
-    Ok(())
+    let devices = plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
+    Ok(devices.then(plan_resources(&cg, &r, &r)?))
 }
 
 /// `update`: device rules only when the update gives some; then each
@@ -662,15 +667,6 @@ mod tests {
     fn unified_and_legacy() {
         assert_eq!(parse_layout("30 1 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n").kind, Kind::Unified);
         assert_eq!(parse_layout("27 25 0:24 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n").kind, Kind::Legacy);
-    }
-
-    #[test]
-    fn paths_resolve_from_the_root() {
-        assert_eq!(relative_path(None, "c1").unwrap(), PathBuf::from("berth-c1"));
-        assert_eq!(relative_path(Some(Path::new("a/b")), "c1").unwrap(), PathBuf::from("a/b"));
-        assert_eq!(relative_path(Some(Path::new("/a/b")), "c1").unwrap(), PathBuf::from("a/b"));
-        assert!(relative_path(Some(Path::new("/")), "c1").is_err());
-        assert!(relative_path(Some(Path::new("/../x")), "c1").is_err());
     }
 
     #[test]

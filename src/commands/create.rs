@@ -59,8 +59,6 @@ fn notify_mount(dir: &ContainerDir, plan: &mut spec::LaunchPlan) -> Result<()> {
 /// its compiled plan, the cgroup layout and path, the console connection.
 struct Prepared {
     plan: spec::LaunchPlan,
-    layout: cgroups::Layout,
-    cgroup_rel: std::path::PathBuf,
     console: Option<OwnedFd>,
     /// Our end of the socketpair init sends the pty master on (hold_terminal).
     held_terminal: Option<OwnedFd>,
@@ -94,6 +92,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         add_listen_env(&mut config, listen_fds);
     }
     let opts = CreateOptions {
+        rootless: crate::rootless::detect(g.rootless.as_deref()),
         no_pivot: a.no_pivot,
         no_new_keyring: a.no_new_keyring,
         preserve_fds: a.preserve_fds + listen_fds,
@@ -105,19 +104,6 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         protect::reexec_from_sealed_copy()?;
     }
     let mut plan = plan;
-    let layout = cgroups::detect()?;
-    let cg_path = plan.cgroups_path.clone();
-    let cgroup_rel = cgroups::relative_path(cg_path.as_deref(), &a.id)?;
-    let layout = if crate::rootless::detect(g.rootless.as_deref()) {
-        let delegated = cgroups::rootless::delegated(&layout, &cgroup_rel);
-        let resources = plan.resources.get_or_insert_with(Default::default);
-        cgroups::rootless::settable(&delegated, &cgroup_rel, resources)?;
-        delegated
-    } else {
-        layout
-    };
-    cgroups::existing::check(&layout, &cgroup_rel)?;
-    cgroups::check(&layout, &cgroup_rel, plan.resources.as_ref())?;
     let (console, held_terminal) = console_socket(&plan, a.console_socket.as_deref(), hold_terminal)?;
     if held_terminal.is_some() {
         if let Some(size) = crate::process::console::our_size() {
@@ -131,9 +117,9 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         plan.ns.clone_flags,
         plan.ns.joins.len(),
         plan.ns.unshare_flags,
-        layout.kind
+        plan.cgroups.layout.kind
     ));
-    Ok(Prepared { plan, layout, cgroup_rel, console, held_terminal })
+    Ok(Prepared { plan, console, held_terminal })
 }
 
 fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
@@ -151,7 +137,7 @@ fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
         cgroups: Placement::default(),
         hooks: Some(plan.hooks.clone()),
         own_pid_ns: plan.ns.new_pid,
-        resources: plan.resources.clone(),
+        resources: Some(plan.resources.clone()),
     }
 }
 
@@ -159,24 +145,22 @@ fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
 /// so that `undo` (or a later `delete --force`) can remove it.
 fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut State) -> Result<Launched> {
     dir.save(state)?;
-    state.cgroups = cgroups::create(&p.layout, &p.cgroup_rel)?;
+    let cg = &p.plan.cgroups;
+    state.cgroups = cgroups::create(&cg.layout, &cg.rel)?;
     dir.save(state)?;
-    let resources = p.plan.resources.as_ref();
-    cgroups::apply(&p.layout, &state.cgroups, resources)?;
+    cg.writes.execute()?;
     let ctx = Context {
         lock_fd: dir.lock_fd(),
         start_listener: crate::state::start_barrier::listen(dir)?,
         console: p.console.as_ref().map(|c| c.try_clone()).transpose().sys("dup").flag("--console-socket")?,
         seccomp_agent: spec::plan::seccomp_agent(p.plan.seccomp.as_ref(), p.plan.seccomp_listener.as_deref())?,
         placement: &state.cgroups,
-        layout: &p.layout,
+        layout: &p.plan.cgroups.layout,
         hook_state: state.oci_json(),
     };
     let launched = launch::launch(&p.plan, &ctx)?;
     crate::logging::debug(&format!("create {}: init pid {} ready", a.id, launched.pid));
-    let (start, _) = crate::sys::proc_start_time(launched.pid)?;
-    state.pid = launched.pid;
-    state.pid_start = start;
+    state.record_init(launched.pid)?;
     state.status = Status::Created;
     dir.save(state)?;
     if let Some(path) = &a.pid_file {
@@ -192,12 +176,11 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
 /// spec's lifecycle runs poststop hooks even then.
 fn undo(plan: &spec::LaunchPlan, dir: ContainerDir, state: &State) {
     if state.pid > 0 {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(state.pid), nix::sys::signal::SIGKILL);
-        let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(state.pid), None);
+        crate::process::launch::kill(state.pid, None);
     }
     cgroups::remove(&state.cgroups);
     let doc = state.hook_json(Status::Stopped).to_string();
-    crate::hooks::run_all_warn("poststop", plan.hooks.poststop().as_deref().unwrap_or_default(), &doc);
+    crate::hooks::run_all_warn("poststop", &plan.hooks.poststop, &doc);
     let _ = dir.remove();
 }
 

@@ -3,7 +3,6 @@
 use crate::cli::{DeleteArgs, GlobalOpts};
 use crate::error::{About, Result};
 use crate::state::{ContainerDir, State, Status};
-use std::os::fd::AsFd;
 
 pub fn run(g: &GlobalOpts, a: &DeleteArgs) -> Result<i32> {
     crate::spec::validate::container_id(&a.id)?;
@@ -31,8 +30,8 @@ pub fn run(g: &GlobalOpts, a: &DeleteArgs) -> Result<i32> {
 pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
     kill_and_wait(state);
     crate::cgroups::remove(&state.cgroups);
-    if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststop().clone()) {
-        crate::hooks::run_all_warn("poststop", &hooks, &state.hook_json(Status::Stopped).to_string());
+    if let Some(hooks) = &state.hooks {
+        crate::hooks::run_all_warn("poststop", &hooks.poststop, &state.hook_json(Status::Stopped).to_string());
     }
     dir.remove()
 }
@@ -41,9 +40,9 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
 /// init's pid namespace, or all of them without one), which also thaws a
 /// paused container so its tasks can die; then waits for init to be gone.
 fn kill_and_wait(state: &State) {
-    let init = state.alive().then(|| crate::sys::pidfd_open(state.pid).ok()).flatten().filter(|_| state.alive());
-    if let Some(pidfd) = &init {
-        let _ = crate::sys::pidfd_send_signal(pidfd, libc::SIGKILL);
+    let init = state.init();
+    if let Some(init) = &init {
+        let _ = init.signal(libc::SIGKILL, &state.id);
     }
     // An empty cgroup (the usual case: init has exited) has nothing to kill or thaw.
     if crate::cgroups::pids(&state.cgroups).map_or(true, |p| !p.is_empty()) {
@@ -52,9 +51,7 @@ fn kill_and_wait(state: &State) {
         }
         crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
     }
-    if let Some(pidfd) = init {
-        // The pidfd becomes readable when the process has exited.
-        let mut fds = [nix::poll::PollFd::new(pidfd.as_fd(), nix::poll::PollFlags::POLLIN)];
-        let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(10_000u16));
+    if let Some(init) = init {
+        init.wait_exit(std::time::Duration::from_secs(10));
     }
 }

@@ -60,7 +60,7 @@ fn print(event: &Event) -> Result<()> {
 /// Until init exits: OOM events as soon as the watch wakes us, stats each
 /// interval (a stats read that fails is logged and skipped, as runc does).
 fn stream(state: &State, cg: Option<&Bound>, interval: Duration) -> Result<i32> {
-    let Some(init) = open_init(state) else { return Ok(0) };
+    let Some(init) = state.init() else { return Ok(0) };
     let mut oom = cg.and_then(stats::OomWatch::new);
     if oom.is_none() {
         crate::logging::debug("events: no memory controller, no OOM events");
@@ -68,7 +68,7 @@ fn stream(state: &State, cg: Option<&Bound>, interval: Duration) -> Result<i32> 
     let mut next = Instant::now() + interval;
     loop {
         let recheck = oom.as_mut().and_then(|w| w.recheck_at());
-        let exited = wait(&init, oom.as_ref(), recheck.map_or(next, |r| r.min(next)))?;
+        let exited = wait(&init.fd, oom.as_ref(), recheck.map_or(next, |r| r.min(next)))?;
         if let Some(w) = oom.as_mut() {
             for _ in 0..w.new_ooms() {
                 print(&Event { kind: "oom", id: &state.id, data: None })?;
@@ -86,13 +86,6 @@ fn stream(state: &State, cg: Option<&Bound>, interval: Duration) -> Result<i32> 
             next = (next + interval).max(Instant::now());
         }
     }
-}
-
-/// A pidfd for init, opened only while the recorded start time still
-/// matches (so a reused pid is never watched). None: it is already gone.
-fn open_init(state: &State) -> Option<OwnedFd> {
-    let fd = crate::sys::pidfd_open(state.pid).ok()?;
-    state.alive().then_some(fd)
 }
 
 /// Sleeps until `deadline`, init's exit or the OOM watch's wakeup. Returns

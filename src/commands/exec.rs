@@ -3,15 +3,13 @@
 
 use crate::cgroups::{self, Bound, Hierarchy};
 use crate::cli::{ExecArgs, GlobalOpts};
-use crate::error::{About, Result, SysResult};
-use crate::process::enter::{self, EnterPlan};
+use crate::error::{About, Result};
+use crate::process::enter;
 use crate::process::{console, foreground, pidfd_socket, protect};
 use crate::spec::{self, exec_process};
 use crate::state::{State, Status};
-use nix::sched::CloneFlags;
-use oci_spec::runtime::{Process, Spec};
+use oci_spec::runtime::Process;
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
@@ -38,7 +36,19 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
         }
     }
     let pidfd_socket = a.pidfd_socket.as_deref().map(pidfd_socket::connect).transpose()?;
-    let plan = plan(&state, &config, process, cgroup_dirs, console, a)?;
+    let target = spec::exec_plan::Target {
+        init: state.running_init()?.fd,
+        pid: state.pid,
+        paused: state.status() == Status::Paused,
+        cgroup_dirs,
+        state_doc: state.oci_json(),
+    };
+    let opts = spec::exec_plan::Options {
+        preserve_fds: a.preserve_fds,
+        command: exec_process::command_bytes(&a.process),
+        console,
+    };
+    let plan = spec::exec_plan::compile(target, &config, &process, opts)?;
     crate::logging::debug(&format!(
         "exec {}: into init pid {}, setns {:?}, cgroups {}, args {:?}",
         a.id,
@@ -53,10 +63,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     crate::logging::debug(&format!("exec {}: process pid {} runs", a.id, entered.pid));
     if let Err(e) = report_pid(a, &entered, pidfd_socket.as_ref()) {
         // A process the caller cannot know about must not stay behind.
-        if let Some(fd) = &entered.pidfd {
-            let _ = crate::sys::pidfd_send_signal(fd, libc::SIGKILL);
-        }
-        crate::process::launch::reap(entered.pid);
+        crate::process::launch::kill(entered.pid, entered.pidfd.as_ref());
         return Err(e);
     }
     let Some(signals) = signals else { return Ok(0) };
@@ -150,96 +157,4 @@ fn relative_sub_cgroup(flag: &str, sub: &str) -> Result<PathBuf> {
         ));
     }
     Ok(p.components().filter(|c| matches!(c, Component::Normal(_))).collect())
-}
-
-fn plan(
-    state: &State,
-    config: &Spec,
-    process: Process,
-    cgroup_dirs: Vec<(Hierarchy, PathBuf)>,
-    console: Option<OwnedFd>,
-    a: &ExecArgs,
-) -> Result<EnterPlan> {
-    let init = crate::sys::pidfd_open(state.pid).sys("pidfd_open").in_container(&a.id)?;
-    // The pidfd pins the process; the start time proves it is still init.
-    if !state.alive() {
-        return Err(crate::state::Error::NotRunning).in_container(&a.id);
-    }
-    let (join_pid_ns, setns_flags) = namespaces_to_join(state.pid)?;
-    let chroot = if setns_flags.contains(CloneFlags::CLONE_NEWNS) {
-        None
-    } else {
-        let root = format!("/proc/{}/root", state.pid);
-        let root = Path::new(&root);
-        Some(crate::sys::openat2(libc::AT_FDCWD, root, libc::O_PATH | libc::O_DIRECTORY, 0, 0).sys_at("open", root)?)
-    };
-    let freezes = |h: &Hierarchy| h.v2 || h.controllers.iter().any(|c| c == "freezer");
-    let paused = state.status() == Status::Paused;
-    let (frozen, joined): (Vec<_>, Vec<_>) = cgroup_dirs.into_iter().partition(|(h, _)| paused && freezes(h));
-    let cgroup_v2_dir = joined.iter().find(|(h, _)| h.v2).map(|(_, d)| d.clone());
-    let frozen_dirs = frozen.into_iter().map(|(_, d)| d).collect();
-    let cgroup_dirs = joined.into_iter().map(|(_, d)| d).collect();
-    let linux = config.linux().clone().unwrap_or_default();
-    let seccomp = linux.seccomp().as_ref().map(crate::security::seccomp::compile).transpose()?;
-    let seccomp_agent = spec::plan::seccomp_agent(
-        seccomp.as_ref(),
-        linux.seccomp().as_ref().and_then(|s| s.listener_path().as_deref()),
-    )?;
-    let personality = spec::plan::personality(&linux)?;
-    // In the container's user namespace the process may hold every capability.
-    let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) {
-        crate::security::caps::kernel_caps()
-    } else {
-        crate::security::caps::held_by_us()
-    };
-    let mut handoff = spec::plan::handoff(&process, grantable, seccomp.is_some(), personality, a.preserve_fds)?;
-    if let Some(args) = exec_process::command_bytes(&a.process) {
-        handoff.args = args;
-    }
-    let initial_cpus = crate::security::process_attrs::cpu_list(
-        process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
-        "process.execCPUAffinity.initial",
-    )?;
-    Ok(EnterPlan {
-        init,
-        join_pid_ns,
-        setns_flags,
-        chroot,
-        cgroup_dirs,
-        cgroup_v2_dir,
-        frozen_dirs,
-        handoff,
-        initial_cpus,
-        seccomp,
-        seccomp_agent,
-        state: state.oci_json(),
-        oci_version: config.version().clone(),
-        listener_metadata: linux.seccomp().as_ref().and_then(|s| s.listener_metadata().clone()).unwrap_or_default(),
-        console,
-        attrs: crate::security::process_attrs::compile(&process)?,
-    })
-}
-
-/// Init's namespaces that differ from ours: those are the container's own.
-fn namespaces_to_join(pid: i32) -> Result<(bool, CloneFlags)> {
-    let differs = |name: &str| -> Result<bool> {
-        let ours = PathBuf::from(format!("/proc/self/ns/{name}"));
-        let ours = match std::fs::metadata(&ours) {
-            Ok(m) => m,
-            // A kernel without this kind of namespace.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e).sys_at("stat", &ours),
-        };
-        let theirs = PathBuf::from(format!("/proc/{pid}/ns/{name}"));
-        let theirs = std::fs::metadata(&theirs).sys_at("stat", &theirs)?;
-        Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
-    };
-    let mut flags = CloneFlags::empty();
-    // The pid namespace is joined by the parent, apart from the others.
-    for k in spec::ns_kind::ALL.iter().filter(|k| k.proc_name != "pid") {
-        if differs(k.proc_name)? {
-            flags |= CloneFlags::from_bits_retain(k.clone_flag);
-        }
-    }
-    Ok((differs("pid")?, flags))
 }

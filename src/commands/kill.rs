@@ -2,7 +2,7 @@
 
 use super::Error;
 use crate::cli::{GlobalOpts, KillArgs};
-use crate::error::{About, Result, SysResult};
+use crate::error::{About, Result};
 use crate::state::{State, Status};
 
 pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
@@ -29,15 +29,7 @@ pub fn run(g: &GlobalOpts, a: &KillArgs) -> Result<i32> {
 /// recycled pid can never receive it. Init gone since the state was read
 /// (another caller's KILL) is the answer runc gives a stopped container.
 fn signal_init(state: &State, sig: i32) -> Result<()> {
-    let gone = || crate::Error::container(&state.id, crate::state::Error::NotRunning);
-    let pidfd = crate::sys::pidfd_open(state.pid).map_err(|_| gone())?;
-    if !state.alive() {
-        return Err(gone());
-    }
-    match crate::sys::pidfd_send_signal(&pidfd, sig) {
-        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(gone()),
-        other => other.sys("kill").in_container(&state.id),
-    }
+    state.running_init()?.signal(sig, &state.id)
 }
 
 /// Every process in the container's cgroup (see `cgroups::signal_all`:

@@ -16,6 +16,8 @@ pub fn run(g: &GlobalOpts, a: &IdArg) -> Result<i32> {
 /// our caller set NOTIFY_SOCKET.
 pub struct Started {
     pub pid: i32,
+    /// Init, held while we forward its READY.
+    pub init: Option<crate::state::init::Init>,
     pub notify: Option<std::os::fd::OwnedFd>,
 }
 
@@ -24,8 +26,8 @@ impl Started {
     /// `run -d` do before they return.
     pub fn wait_ready(&self) -> Result<()> {
         let Some(sock) = &self.notify else { return Ok(()) };
-        let Ok(init) = crate::sys::pidfd_open(self.pid) else { return Ok(()) };
-        crate::notify::wait_ready(sock, &init, self.pid)
+        let Some(init) = &self.init else { return Ok(()) };
+        crate::notify::wait_ready(sock, &init.fd, init.pid)
     }
 }
 
@@ -39,8 +41,9 @@ pub fn start(dir: &ContainerDir, id: &str) -> Result<Started> {
     crate::state::start_barrier::release(dir, id)?;
     state.status = Status::Running;
     dir.save(&state)?;
-    if let Some(hooks) = state.hooks.as_ref().and_then(|h| h.poststart().clone()) {
-        crate::hooks::run_all_warn("poststart", &hooks, &state.hook_json(Status::Running).to_string());
+    if let Some(hooks) = &state.hooks {
+        crate::hooks::run_all_warn("poststart", &hooks.poststart, &state.hook_json(Status::Running).to_string());
     }
-    Ok(Started { pid: state.pid, notify })
+    let init = notify.as_ref().and_then(|_| state.init());
+    Ok(Started { pid: state.pid, init, notify })
 }

@@ -79,13 +79,13 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
         // is rooted where we stand when we unshare it.
         chan.enter_cgroups(&mut cgroup_entry)?;
     }
-    crate::namespaces::enter(&plan.ns, chan, plan.time_offsets.as_ref())?;
+    crate::namespaces::enter(&plan.ns, chan)?;
     // Our id maps are written: no longer dumpable (see launch).
     super::protect::set_dumpable(false)?;
     let host_pid = host_pid();
     nix::unistd::setsid().sys("setsid")?;
     let tty = prepare_rootfs(plan, ctx)?;
-    if has_create_hooks(plan) {
+    if plan.hooks.any_at_create() {
         // Hooks find the container by its pid's cgroups (device rules, say).
         chan.enter_cgroups(&mut cgroup_entry)?;
     }
@@ -101,7 +101,9 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     process_attrs::rlimits(&plan.attrs)?;
     process_attrs::scheduler(&plan.attrs)?;
     process_attrs::io_priority(&plan.attrs)?;
-    process_attrs::memory_policy(plan.memory_policy.as_ref())?;
+    if let Some(policy) = &plan.memory_policy {
+        policy.apply()?;
+    }
     if !plan.opts.no_new_keyring {
         crate::sys::join_session_keyring(&plan.id).sys("join session keyring (keyctl)")?;
     }
@@ -151,19 +153,12 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
             || plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::Cgroup),
     };
     mounts::mount_all(&root, &plan.mounts, &view)?;
-    let dev_is_bind = plan.mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
-    let bind_nodes = plan.ns.in_user_ns();
-    if !dev_is_bind {
-        // A config mount at a default node's path wins (and maskedPaths will
-        // then check that /dev/null really is the null device).
-        let defaults: Vec<_> = devices::default_nodes()
-            .into_iter()
-            .filter(|n| !plan.mounts.iter().any(|m| Path::new("/").join(&m.destination) == n.path))
-            .collect();
-        devices::create(&root, &defaults, bind_nodes)?;
+    let dev = &plan.devices;
+    devices::create(&root, &dev.defaults, dev.bind)?;
+    if dev.symlinks {
         devices::symlinks(&root)?;
     }
-    devices::create(&root, &devices::config_nodes(&plan.devices), bind_nodes).field("linux.devices")?;
+    devices::create(&root, &dev.config, dev.bind).field("linux.devices")?;
     // runc creates a missing cwd; do it here, as root, inside the rootfs.
     root.resolve(&plan.handoff.cwd, Some(Kind::Dir)).field("process.cwd")?;
     let console = if plan.attrs.terminal {
@@ -181,30 +176,16 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
     Ok(console)
 }
 
-fn has_hooks(v: &Option<Vec<oci_spec::runtime::Hook>>) -> bool {
-    v.as_ref().is_some_and(|v| !v.is_empty())
-}
-
-fn has_create_hooks(plan: &LaunchPlan) -> bool {
-    let h = &plan.hooks;
-    has_hooks(h.prestart()) || has_hooks(h.create_runtime()) || has_hooks(h.create_container())
-}
-
 fn run_create_hooks(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<()> {
     let h = &plan.hooks;
-    if has_hooks(h.prestart()) || has_hooks(h.create_runtime()) {
+    if !(h.prestart.is_empty() && h.create_runtime.is_empty()) {
         chan.send(&ToParent::RunHooks)?;
         wait_for(chan, "hooks")?;
     }
-    if has_hooks(h.create_container()) {
+    if !h.create_container.is_empty() {
         let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: None };
-        crate::hooks::run_all_with(
-            "createContainer",
-            h.create_container().as_deref().unwrap_or_default(),
-            &state,
-            &runner,
-        )?;
+        crate::hooks::run_all_with("createContainer", &h.create_container, &state, &runner)?;
     }
     Ok(())
 }
@@ -282,7 +263,7 @@ fn wait_and_exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> crate::Erro
 }
 
 fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert::Infallible> {
-    let hooks = plan.hooks.start_container().clone().unwrap_or_default();
+    let hooks = &plan.hooks.start_container;
     if !hooks.is_empty() {
         let state = state_doc(ctx, Status::Created, std::process::id() as i32).to_string();
         // Each hook finishes the handoff as the container's program would.
@@ -291,7 +272,7 @@ fn exec(plan: &LaunchPlan, ctx: &Context, ready: &Ready) -> Result<std::convert:
             handoff::finish_with(&plan.handoff, path, args, env, &mut k)
         };
         let runner = crate::hooks::Runner { default_env: Some(&plan.handoff.env), exec: Some(&into_container) };
-        crate::hooks::run_all_with("startContainer", &hooks, &state, &runner)?;
+        crate::hooks::run_all_with("startContainer", hooks, &state, &runner)?;
     }
     Err(handoff::finish(&plan.handoff, &ready.program, &mut kernel(plan, ctx, &ready.agent_msg)))
 }

@@ -48,7 +48,7 @@ pub fn launch(plan: &LaunchPlan, ctx: &Context) -> Result<Launched> {
     match supervise(plan, ctx, &parent_end, &mut launched, &mut intermediate, born_in.as_deref()) {
         Ok(()) => Ok(launched),
         Err(e) => {
-            kill(&launched);
+            kill(launched.pid, launched.pidfd.as_ref());
             if let Some(p) = intermediate {
                 let _ = waitpid(Pid::from_raw(p), None);
             }
@@ -120,12 +120,8 @@ fn supervise(
                 state["pid"] = l.pid.into();
                 state["status"] = crate::state::Status::Created.as_str().into();
                 let state = state.to_string();
-                crate::hooks::run_all("prestart", plan.hooks.prestart().as_deref().unwrap_or_default(), &state)?;
-                crate::hooks::run_all(
-                    "createRuntime",
-                    plan.hooks.create_runtime().as_deref().unwrap_or_default(),
-                    &state,
-                )?;
+                crate::hooks::run_all("prestart", &plan.hooks.prestart, &state)?;
+                crate::hooks::run_all("createRuntime", &plan.hooks.create_runtime, &state)?;
                 chan.send(&ToInit::HooksDone)?;
             }
             Some(ToParent::Ready) => return Ok(()),
@@ -141,17 +137,19 @@ fn supervise(
     }
 }
 
-fn kill(l: &Launched) {
-    match &l.pidfd {
+/// SIGKILL to a process we started (through its pidfd when we hold one),
+/// then reaped.
+pub fn kill(pid: i32, pidfd: Option<&OwnedFd>) {
+    match pidfd {
         Some(fd) => {
             let _ = sys::pidfd_send_signal(fd, libc::SIGKILL);
         }
         None => {
-            let _ = nix::sys::signal::kill(Pid::from_raw(l.pid), nix::sys::signal::SIGKILL);
+            let _ = nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::SIGKILL);
         }
     }
     // Reaps it when it is our child; a grandchild is reaped by its new parent.
-    let _ = waitpid(Pid::from_raw(l.pid), None);
+    let _ = waitpid(Pid::from_raw(pid), None);
 }
 
 /// A send to init; when init has already failed and gone (EPIPE), its own

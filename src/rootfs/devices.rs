@@ -15,6 +15,36 @@ use oci_spec::runtime::{LinuxDevice, LinuxDeviceType};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+/// What init makes in the container's /dev, decided when the plan is
+/// compiled.
+pub struct DevPlan {
+    /// The default nodes, but for those a config mount covers; none when
+    /// /dev itself is a bind mount (the caller's /dev is used as it is).
+    pub defaults: Vec<Node>,
+    /// The standard symlinks (/dev/fd, /dev/ptmx, ...), unless /dev is bound.
+    pub symlinks: bool,
+    /// linux.devices.
+    pub config: Vec<Node>,
+    /// Bind the host's nodes instead of mknod (in a user namespace).
+    pub bind: bool,
+}
+
+impl DevPlan {
+    pub fn compile(devices: &[LinuxDevice], mounts: &[crate::spec::plan::MountPlan], in_user_ns: bool) -> DevPlan {
+        let dev_is_bind = mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
+        // A config mount at a default node's path wins (and maskedPaths will
+        // then check that /dev/null really is the null device).
+        let defaults = match dev_is_bind {
+            true => vec![],
+            false => default_nodes()
+                .into_iter()
+                .filter(|n| !mounts.iter().any(|m| Path::new("/").join(&m.destination) == n.path))
+                .collect(),
+        };
+        DevPlan { defaults, symlinks: !dev_is_bind, config: config_nodes(devices), bind: in_user_ns }
+    }
+}
+
 pub struct Node {
     pub path: PathBuf,
     pub kind: SFlag,
@@ -26,7 +56,7 @@ pub struct Node {
 }
 
 /// The nodes the runtime-spec says every Linux container has.
-pub fn default_nodes() -> Vec<Node> {
+fn default_nodes() -> Vec<Node> {
     [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)]
         .into_iter()
         .map(|(name, major, minor)| Node {
@@ -41,7 +71,7 @@ pub fn default_nodes() -> Vec<Node> {
         .collect()
 }
 
-pub fn config_nodes(devices: &[LinuxDevice]) -> Vec<Node> {
+fn config_nodes(devices: &[LinuxDevice]) -> Vec<Node> {
     devices
         .iter()
         .map(|d| Node {

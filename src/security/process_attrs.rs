@@ -162,42 +162,63 @@ pub fn cpu_affinity(cpus: &[usize], field: &str) -> Result<()> {
 }
 
 /// linux.memoryPolicy through set_mempolicy(2); it survives execve.
-pub fn memory_policy(policy: Option<&LinuxMemoryPolicy>) -> Result<()> {
-    let Some(p) = policy else { return Ok(()) };
-    use MemoryPolicyModeType as M;
-    let mut mode: libc::c_int = match p.mode() {
-        M::MpolDefault => 0,
-        M::MpolPreferred => 1,
-        M::MpolBind => 2,
-        M::MpolInterleave => 3,
-        M::MpolLocal => 4,
-        M::MpolPreferredMany => 5,
-        M::MpolWeightedInterleave => 6,
-    };
-    for f in p.flags().iter().flatten() {
-        mode |= match f {
-            MemoryPolicyFlagType::MpolFNumaBalancing => 1 << 13,
-            MemoryPolicyFlagType::MpolFRelativeNodes => 1 << 14,
-            MemoryPolicyFlagType::MpolFStaticNodes => 1 << 15,
+/// linux.memoryPolicy as set_mempolicy(2) takes it: the mode with its
+/// flags, and the node mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryPolicy {
+    mode: libc::c_int,
+    mask: [u64; 16],
+}
+
+/// The node mask holds this many nodes.
+const MAX_NODE: usize = 16 * 64;
+
+impl MemoryPolicy {
+    pub fn compile(policy: Option<&LinuxMemoryPolicy>) -> Result<Option<MemoryPolicy>> {
+        let Some(p) = policy else { return Ok(None) };
+        use MemoryPolicyModeType as M;
+        let mut mode: libc::c_int = match p.mode() {
+            M::MpolDefault => 0,
+            M::MpolPreferred => 1,
+            M::MpolBind => 2,
+            M::MpolInterleave => 3,
+            M::MpolLocal => 4,
+            M::MpolPreferredMany => 5,
+            M::MpolWeightedInterleave => 6,
         };
-    }
-    let mut mask = [0u64; 16];
-    let max_node = 16 * 64;
-    if let Some(nodes) = p.nodes().as_ref().filter(|n| !n.is_empty()) {
-        let field = "linux.memoryPolicy.nodes";
-        for n in parse_list(nodes).map_err(|e| crate::Error::field(field, format!("{nodes:?}: {e}")))? {
-            if n >= max_node {
-                return Err(crate::Error::field(field, format!("node {n} is out of range")));
-            }
-            mask[n / 64] |= 1 << (n % 64);
+        for f in p.flags().iter().flatten() {
+            mode |= match f {
+                MemoryPolicyFlagType::MpolFNumaBalancing => 1 << 13,
+                MemoryPolicyFlagType::MpolFRelativeNodes => 1 << 14,
+                MemoryPolicyFlagType::MpolFStaticNodes => 1 << 15,
+            };
         }
+        let mut mask = [0u64; 16];
+        if let Some(nodes) = p.nodes().as_ref().filter(|n| !n.is_empty()) {
+            let field = "linux.memoryPolicy.nodes";
+            for n in parse_list(nodes).map_err(|e| crate::Error::field(field, format!("{nodes:?}: {e}")))? {
+                if n >= MAX_NODE {
+                    return Err(crate::Error::field(field, format!("node {n} is out of range")));
+                }
+                mask[n / 64] |= 1 << (n % 64);
+            }
+        }
+        Ok(Some(MemoryPolicy { mode, mask }))
     }
-    // SAFETY: a valid mask of `max_node` bits for the duration of the call.
-    let r = unsafe { libc::syscall(libc::SYS_set_mempolicy, mode, mask.as_ptr(), max_node as libc::c_ulong + 1) };
-    if r != 0 {
-        return Err(crate::Error::field("linux.memoryPolicy", SysError::new("set_mempolicy", None, OsError::last())));
+
+    pub fn apply(&self) -> Result<()> {
+        // SAFETY: a valid mask of MAX_NODE bits for the duration of the call.
+        let r = unsafe {
+            libc::syscall(libc::SYS_set_mempolicy, self.mode, self.mask.as_ptr(), MAX_NODE as libc::c_ulong + 1)
+        };
+        if r != 0 {
+            return Err(crate::Error::field(
+                "linux.memoryPolicy",
+                SysError::new("set_mempolicy", None, OsError::last()),
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

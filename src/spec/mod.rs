@@ -2,6 +2,7 @@
 
 pub mod default;
 pub mod error;
+pub mod exec_plan;
 pub mod exec_process;
 pub mod json_path;
 pub mod load;

@@ -12,7 +12,6 @@ pub fn validate(spec: &Spec, bundle: &Path) -> Result<()> {
     root(spec, bundle)?;
     process(spec)?;
     namespaces(spec)?;
-    hooks(spec)?;
     security_labels(spec)?;
     linux_misc(spec)?;
     Ok(())
@@ -175,30 +174,6 @@ fn selinux_label(field: &str, label: Option<String>) -> Result<()> {
         return Err(crate::Error::field(field, format!("{label:?}: SELinux labels are not supported yet")));
     }
     crate::logging::warn(&format!("{field}: {label:?} ignored: SELinux is not enabled on this host"));
-    Ok(())
-}
-
-fn hooks(spec: &Spec) -> Result<()> {
-    let Some(h) = spec.hooks() else { return Ok(()) };
-    let phases = [
-        ("prestart", h.prestart()),
-        ("createRuntime", h.create_runtime()),
-        ("createContainer", h.create_container()),
-        ("startContainer", h.start_container()),
-        ("poststart", h.poststart()),
-        ("poststop", h.poststop()),
-    ];
-    for (name, hooks) in phases {
-        for (i, hook) in hooks.as_deref().unwrap_or_default().iter().enumerate() {
-            if !hook.path().is_absolute() {
-                let why = format!("{} must be absolute", shown(hook.path()));
-                return Err(crate::Error::field(format!("hooks.{name}[{i}].path"), why));
-            }
-            if hook.timeout().is_some_and(|t| t <= 0) {
-                return Err(crate::Error::field(format!("hooks.{name}[{i}].timeout"), "must be positive"));
-            }
-        }
-    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! directory, so two of them on one id run one after the other.
 
 pub mod error;
+pub mod init;
 pub mod members;
 pub mod start_barrier;
 
@@ -11,7 +12,7 @@ pub use error::Error;
 
 use crate::cgroups::Placement;
 use crate::error::{About, Result, SysResult};
-use oci_spec::runtime::{Hooks, LinuxResources};
+use oci_spec::runtime::LinuxResources;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::File;
@@ -63,7 +64,7 @@ pub struct State {
     #[serde(default)]
     pub cgroups: Placement,
     #[serde(default)]
-    pub hooks: Option<Hooks>,
+    pub hooks: Option<crate::hooks::Hooks>,
     #[serde(default)]
     pub own_pid_ns: bool,
     /// The container's linux.resources as last applied (create, then each
