@@ -7,7 +7,7 @@
 //! caller may want to tell apart, or what carries a path, a value or an
 //! errno.
 
-use crate::error::{shown, OsError};
+use crate::error::os::{shown, OsError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,11 +45,4 @@ pub enum Error {
     /// code generator): the last lines of the verifier's log.
     #[error("load the device filter: {os} ({instructions} instructions; verifier: {log})")]
     Verifier { os: OsError, instructions: usize, log: String },
-}
-
-impl Error {
-    /// The error this one wraps, for `crate::Error::chain`.
-    pub fn inner(&self) -> Option<&crate::Error> {
-        None
-    }
 }

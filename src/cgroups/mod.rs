@@ -9,12 +9,14 @@ pub mod error;
 pub mod existing;
 pub mod freezer;
 pub mod mount;
+pub mod plan;
 pub mod resources;
 pub mod rootless;
 pub mod stats;
 pub mod systemd;
 
 pub use error::Error;
+pub use plan::{plan, CgroupPlan};
 
 use crate::error::{About, Result, SysResult};
 use std::path::{Path, PathBuf};
@@ -99,31 +101,6 @@ pub fn detect() -> Result<Layout> {
     let mountinfo = Path::new("/proc/self/mountinfo");
     let text = std::fs::read_to_string(mountinfo).sys_at("read", mountinfo)?;
     Ok(parse_layout(&text))
-}
-
-/// A new container's cgroups, decided before any exists: where (each
-/// hierarchy of `layout`, at `rel` from its root) and what is written
-/// there. `create` makes them and runs `writes` once side effects may
-/// start; nothing is worked out twice.
-#[derive(Debug)]
-pub struct CgroupPlan {
-    pub layout: Layout,
-    pub rel: PathBuf,
-    pub writes: Plan,
-}
-
-/// Plans the cgroups at `rel` (relative to each hierarchy's root) for the
-/// resources `r`. Rootless, only the hierarchies delegated to the user are
-/// used, and `r` loses what none of them can hold (`rootless::settable`).
-pub fn plan(rel: PathBuf, r: &mut oci_spec::runtime::LinuxResources, rootless: bool) -> Result<CgroupPlan> {
-    let mut layout = detect()?;
-    if rootless {
-        layout = rootless::delegated(&layout, &rel);
-        rootless::settable(&layout, &rel, r)?;
-    }
-    existing::check(&layout, &rel)?;
-    let writes = compile(&layout, &rel, Some(r))?;
-    Ok(CgroupPlan { layout, rel, writes })
 }
 
 /// The container's cgroup directories: one per hierarchy, plus what we made.

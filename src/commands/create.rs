@@ -86,7 +86,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         return Err(crate::Error::flag("--systemd-cgroup", why));
     }
     // runc's prefix for a config it refuses; engines match it.
-    spec::validate::validate(&config, &a.bundle).map_err(spec::Error::invalid_config)?;
+    spec::validate::validate(&config, &a.bundle).map_err(crate::Error::invalid_config)?;
     let listen_fds = listen_fds();
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);

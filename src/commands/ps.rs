@@ -15,7 +15,7 @@ pub fn run(g: &GlobalOpts, a: &PsArgs) -> Result<i32> {
             let args: Vec<String> = if a.ps_args.is_empty() { vec!["-ef".into()] } else { a.ps_args.clone() };
             let lines = host_ps(&args)
                 .and_then(|out| table(&out, &pids))
-                .map_err(|e| super::Error::Ps { args, reason: Box::new(e) })?;
+                .map_err(|e| crate::Error::Ps { args, reason: Box::new(e) })?;
             print!("{lines}");
         }
     }

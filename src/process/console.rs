@@ -29,7 +29,7 @@ const TERMINAL: &str = "process.terminal";
 pub fn open_pty(root: &Root, size: Option<(u16, u16)>) -> Result<(OwnedFd, OwnedFd)> {
     let master = DevDir::open(root, Path::new("/dev/pts"))
         .and_then(|pts| pts.ptmx())
-        .map_err(|e| crate::Error::field(TERMINAL, super::Error::NoDevpts { reason: Box::new(e) }))?;
+        .map_err(|e| crate::Error::field(TERMINAL, crate::Error::NoDevpts(Box::new(e))))?;
     let unlock: libc::c_int = 0;
     // SAFETY: TIOCSPTLCK reads an int from a valid pointer.
     if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSPTLCK, &unlock) } != 0 {

@@ -64,6 +64,6 @@ fn supervise(plan: &EnterPlan, chan: &Channel, pid: i32, born_in: Option<PathBuf
             super::launch::reap(pid);
             Err(e)
         }
-        other => Err(super::Error::protocol("the new process's exec", other.as_ref())),
+        other => Err(super::Error::protocol("the new process's exec", other.as_ref()).into()),
     }
 }

@@ -1,6 +1,6 @@
 //! What can go wrong starting the container's process, or talking to it.
 
-use crate::error::{shown, OsError};
+use crate::error::os::{shown, OsError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -20,10 +20,6 @@ pub enum Error {
     /// itself (CVE-2019-5736 class): refused.
     #[error("exec {}: refusing to run the runtime binary inside the container", shown(.program))]
     RuntimeBinary { program: PathBuf },
-    /// The parent <-> init channel failed: a send or receive (a SysError),
-    /// or a message that is not one (serde_json's text).
-    #[error("sync: {reason}")]
-    Sync { reason: Box<crate::Error> },
     /// The sync protocol broke: while waiting for `awaited`, the message
     /// `came` arrived instead; None when the other side went away.
     #[error(
@@ -35,21 +31,9 @@ pub enum Error {
     /// (its errors come as `ToParent::Error`): how it ended.
     #[error("container init exited during setup ({status})")]
     InitDied { status: Ended },
-    /// process.terminal: the container's /dev/pts is not a devpts of its
-    /// own that holds a pty multiplexer.
-    #[error("needs a devpts mount at /dev/pts: {reason}")]
-    NoDevpts { reason: Box<crate::Error> },
 }
 
 impl Error {
-    /// The error this one wraps, for `crate::Error::chain`.
-    pub fn inner(&self) -> Option<&crate::Error> {
-        match self {
-            Error::Sync { reason } | Error::NoDevpts { reason } => Some(reason),
-            _ => None,
-        }
-    }
-
     /// The exit status runc gives the same failure.
     pub fn exit_code(&self) -> Option<i32> {
         match self {
@@ -60,14 +44,9 @@ impl Error {
         }
     }
 
-    /// `reason`, a failure of the sync channel itself.
-    pub fn sync(reason: impl Into<crate::Error>) -> crate::Error {
-        Error::Sync { reason: Box::new(reason.into()) }.into()
-    }
-
     /// While waiting for `awaited`, `came` (None: nothing, the other side is gone).
-    pub fn protocol(awaited: impl Into<String>, came: Option<&impl fmt::Debug>) -> crate::Error {
-        Error::Protocol { awaited: awaited.into(), came: came.map(|m| format!("{m:?}")) }.into()
+    pub fn protocol(awaited: impl Into<String>, came: Option<&impl fmt::Debug>) -> Error {
+        Error::Protocol { awaited: awaited.into(), came: came.map(|m| format!("{m:?}")) }
     }
 }
 
@@ -92,43 +71,5 @@ impl fmt::Display for Ended {
             },
             Ended::Unknown(os) => write!(f, "wait: {os}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::SysError;
-
-    #[test]
-    fn protocol_breaks_say_what_was_awaited_and_what_came() {
-        let e = Error::protocol("Go", Some(&"HooksDone"));
-        assert_eq!(e.to_string(), "waiting for Go: unexpected \"HooksDone\"");
-        let e = Error::protocol("hooks", None::<&()>);
-        assert_eq!(e.to_string(), "waiting for hooks: the other side went away");
-    }
-
-    #[test]
-    fn a_dead_init_says_how_it_ended_and_crosses_the_sync_socket() {
-        let e = crate::Error::from(Error::InitDied { status: Ended::Killed(libc::SIGKILL) });
-        assert_eq!(e.to_string(), "container init exited during setup (killed by SIGKILL)");
-        let back: crate::Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
-        assert_eq!(back.to_string(), e.to_string());
-        assert_eq!(Ended::Exited(3).to_string(), "exit status 3");
-    }
-
-    #[test]
-    fn a_sync_failure_keeps_its_errno() {
-        let e = Error::sync(SysError::new("send", None, OsError::Errno(libc::EPIPE)));
-        assert_eq!(e.to_string(), "sync: send: Broken pipe (os error 32)");
-        assert_eq!(e.errno(), Some(libc::EPIPE));
-    }
-
-    #[test]
-    fn exit_statuses_are_found_under_subjects() {
-        let e = crate::Error::container("c", Error::NotFound { program: "x".into() });
-        assert_eq!(e.exit_code(), Some(127));
-        let e = crate::Error::field("process.cwd", Error::RuntimeBinary { program: "/berth".into() });
-        assert_eq!(e.exit_code(), None);
     }
 }

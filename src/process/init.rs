@@ -135,7 +135,7 @@ fn detach_from_runtime(ctx: &Context) -> Result<()> {
 fn wait_for(chan: &Channel, what: &str) -> Result<()> {
     match chan.recv_to_init()? {
         Some(ToInit::HooksDone) => Ok(()),
-        other => Err(super::Error::protocol(what, other.as_ref())),
+        other => Err(super::Error::protocol(what, other.as_ref()).into()),
     }
 }
 

@@ -47,13 +47,13 @@ impl Channel {
     pub fn pair() -> Result<(Channel, Channel)> {
         let (a, b) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
             .sys("socketpair")
-            .map_err(Error::sync)?;
+            .map_err(crate::Error::sync)?;
         Ok((Channel(a, Cell::new(false)), Channel(b, Cell::new(false))))
     }
 
     pub fn send<T: Serialize>(&self, msg: &T) -> Result<()> {
-        let bytes = serde_json::to_vec(msg).map_err(|e| Error::sync(e.to_string()))?;
-        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).sys("send").map_err(Error::sync)?;
+        let bytes = serde_json::to_vec(msg).map_err(|e| crate::Error::sync(e.to_string()))?;
+        send(self.0.as_raw_fd(), &bytes, MsgFlags::MSG_NOSIGNAL).sys("send").map_err(crate::Error::sync)?;
         Ok(())
     }
 
@@ -77,7 +77,7 @@ impl Channel {
                 Some(ToInit::Go) => return Ok(entry),
                 Some(ToInit::Joined) => self.1.set(true),
                 Some(ToInit::JoinCgroups(dirs)) => entry = Some(SelfJoin::open(&dirs)?),
-                other => return Err(Error::protocol("Go", other.as_ref())),
+                other => return Err(Error::protocol("Go", other.as_ref()).into()),
             }
         }
     }
@@ -92,7 +92,7 @@ impl Channel {
         while !self.1.get() {
             match self.recv::<ToInit>()? {
                 Some(ToInit::Joined) => self.1.set(true),
-                other => return Err(Error::protocol("the cgroup join", other.as_ref())),
+                other => return Err(Error::protocol("the cgroup join", other.as_ref()).into()),
             }
         }
         Ok(())
@@ -108,14 +108,14 @@ impl Channel {
         }
         let mut buf = vec![0u8; len];
         let n = self.recv_into(&mut buf, MsgFlags::empty())?;
-        serde_json::from_slice(&buf[..n]).map(Some).map_err(|e| Error::sync(e.to_string()))
+        serde_json::from_slice(&buf[..n]).map(Some).map_err(|e| crate::Error::sync(e.to_string()))
     }
 
     fn recv_into(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
         loop {
             match recv(self.0.as_raw_fd(), buf, flags) {
                 Err(nix::errno::Errno::EINTR) => continue,
-                other => return other.sys("recv").map_err(Error::sync),
+                other => return other.sys("recv").map_err(crate::Error::sync),
             }
         }
     }
@@ -127,7 +127,7 @@ impl crate::namespaces::Parent for Channel {
         self.send(&ToParent::MapUserNs)?;
         match self.recv_to_init()? {
             Some(ToInit::Go) => Ok(()),
-            other => Err(Error::protocol("id maps", other.as_ref())),
+            other => Err(Error::protocol("id maps", other.as_ref()).into()),
         }
     }
 

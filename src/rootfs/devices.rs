@@ -30,16 +30,19 @@ pub struct DevPlan {
 }
 
 impl DevPlan {
-    pub fn compile(devices: &[LinuxDevice], mounts: &[crate::spec::plan::MountPlan], in_user_ns: bool) -> DevPlan {
-        let dev_is_bind = mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind());
+    /// `dev_is_bind`: config.json binds a directory onto /dev; `mounted`:
+    /// whether a config mount lands on a path (as the container sees it).
+    pub fn compile(
+        devices: &[LinuxDevice],
+        dev_is_bind: bool,
+        mounted: impl Fn(&Path) -> bool,
+        in_user_ns: bool,
+    ) -> DevPlan {
         // A config mount at a default node's path wins (and maskedPaths will
         // then check that /dev/null really is the null device).
         let defaults = match dev_is_bind {
             true => vec![],
-            false => default_nodes()
-                .into_iter()
-                .filter(|n| !mounts.iter().any(|m| Path::new("/").join(&m.destination) == n.path))
-                .collect(),
+            false => default_nodes().into_iter().filter(|n| !mounted(&n.path)).collect(),
         };
         DevPlan { defaults, symlinks: !dev_is_bind, config: config_nodes(devices), bind: in_user_ns }
     }

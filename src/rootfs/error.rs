@@ -1,6 +1,6 @@
 //! What can go wrong building the container's filesystem.
 
-use crate::error::shown;
+use crate::error::os::{shown, OsError};
 use nix::sys::stat::SFlag;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -8,10 +8,6 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error, Serialize, Deserialize)]
 pub enum Error {
-    /// One of config.json's `mounts` could not be made: which (by index,
-    /// type and destination inside the rootfs) and why.
-    #[error("mounts[{index}] ({what} on /{}): {reason}", shown(.dest))]
-    Mount { index: usize, what: String, dest: PathBuf, reason: Box<crate::Error> },
     /// A `..` (from a symlink's target) would climb above the rootfs: the
     /// shape of an escape, refused.
     #[error("{}: a symlink climbs out of the rootfs", shown(.path))]
@@ -39,18 +35,8 @@ pub enum Error {
     NotTheDevice { path: PathBuf, found: FileKind, device: String },
     /// An open beneath a handle (procfs) refused because the bundle's mounts
     /// or symlinks would have redirected it (EXDEV, ELOOP).
-    #[error("{reason}: a mount or symlink is in the way")]
-    Redirected { reason: Box<crate::Error> },
-}
-
-impl Error {
-    /// The error this one wraps, for `crate::Error::chain`.
-    pub fn inner(&self) -> Option<&crate::Error> {
-        match self {
-            Error::Mount { reason, .. } | Error::Redirected { reason } => Some(reason),
-            _ => None,
-        }
-    }
+    #[error("open {}: {os}: a mount or symlink is in the way", shown(.path))]
+    Redirected { path: PathBuf, os: OsError },
 }
 
 /// What berth found at a path, as `stat` tells it (`S_IFMT`).
@@ -107,36 +93,5 @@ impl fmt::Display for Refusal {
             Refusal::MountOver => "mount over it",
             Refusal::Replace => "replace it",
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::{OsError, SysError};
-
-    #[test]
-    fn a_failed_mount_names_it_and_crosses_the_sync_socket() {
-        let os = SysError::new("mount", None, OsError::Errno(libc::EPERM));
-        let e = crate::Error::from(Error::Mount {
-            index: 2,
-            what: "tmpfs".into(),
-            dest: "run".into(),
-            reason: Box::new(os.into()),
-        });
-        assert_eq!(e.to_string(), "mounts[2] (tmpfs on /run): mount: Operation not permitted (os error 1)");
-        assert_eq!(e.errno(), Some(libc::EPERM));
-        let back: crate::Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
-        assert_eq!(back.to_string(), e.to_string());
-        assert_eq!(back.errno(), Some(libc::EPERM));
-    }
-
-    #[test]
-    fn what_is_in_the_way_is_named() {
-        let e = Error::InTheWay { path: "/dev/console".into(), found: FileKind::Symlink, refused: Refusal::MountOver };
-        assert_eq!(e.to_string(), "/dev/console: a symlink; refusing to mount over it");
-        let e =
-            Error::NotTheDevice { path: "/dev/null".into(), found: FileKind::Regular, device: "null device".into() };
-        assert_eq!(e.to_string(), "/dev/null: a regular file, not the null device");
     }
 }

@@ -41,7 +41,7 @@ impl MountPlan {
     /// `e` about this mount.
     fn error(&self, e: crate::Error) -> crate::Error {
         let what = self.typ_or_bind().to_string();
-        Error::Mount { index: self.index, what, dest: self.destination.clone(), reason: Box::new(e) }.into()
+        crate::Error::Mount { index: self.index, what, dest: self.destination.clone(), reason: Box::new(e) }
     }
 }
 

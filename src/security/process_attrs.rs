@@ -24,10 +24,10 @@ pub struct Attrs {
 }
 
 pub fn compile(process: &Process) -> Result<Attrs> {
-    let rlimits = crate::spec::plan::rlimits(process)?
+    let rlimits = rlimit_values(process)?
         .into_iter()
         .zip(process.rlimits().iter().flatten())
-        .map(|((res, soft, hard), r)| (res, soft, hard, crate::spec::plan::rlimit_name(r.typ())))
+        .map(|((res, soft, hard), r)| (res, soft, hard, rlimit_name(r.typ())))
         .collect();
     Ok(Attrs {
         rlimits,
@@ -219,6 +219,42 @@ impl MemoryPolicy {
         }
         Ok(())
     }
+}
+
+fn rlimit_resource(t: oci_spec::runtime::PosixRlimitType) -> libc::c_int {
+    use oci_spec::runtime::PosixRlimitType as R;
+    (match t {
+        R::RlimitCpu => libc::RLIMIT_CPU,
+        R::RlimitFsize => libc::RLIMIT_FSIZE,
+        R::RlimitData => libc::RLIMIT_DATA,
+        R::RlimitStack => libc::RLIMIT_STACK,
+        R::RlimitCore => libc::RLIMIT_CORE,
+        R::RlimitRss => libc::RLIMIT_RSS,
+        R::RlimitNproc => libc::RLIMIT_NPROC,
+        R::RlimitNofile => libc::RLIMIT_NOFILE,
+        R::RlimitMemlock => libc::RLIMIT_MEMLOCK,
+        R::RlimitAs => libc::RLIMIT_AS,
+        R::RlimitLocks => libc::RLIMIT_LOCKS,
+        R::RlimitSigpending => libc::RLIMIT_SIGPENDING,
+        R::RlimitMsgqueue => libc::RLIMIT_MSGQUEUE,
+        R::RlimitNice => libc::RLIMIT_NICE,
+        R::RlimitRtprio => libc::RLIMIT_RTPRIO,
+        R::RlimitRttime => libc::RLIMIT_RTTIME,
+    }) as libc::c_int
+}
+
+fn rlimit_values(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
+    Ok(p.rlimits()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| (rlimit_resource(r.typ()), r.soft(), r.hard()))
+        .collect())
+}
+
+/// An rlimit type as the runtime-spec spells it (`RLIMIT_NOFILE`).
+pub fn rlimit_name(t: oci_spec::runtime::PosixRlimitType) -> String {
+    serde_json::to_value(t).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| format!("{t:?}"))
 }
 
 #[cfg(test)]

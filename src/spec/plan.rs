@@ -9,7 +9,7 @@ use crate::security::process_attrs;
 use crate::spec::validate::ns_name;
 use crate::spec::Error;
 use nix::sched::CloneFlags;
-use oci_spec::runtime::{LinuxIdMapping, LinuxNamespaceType, PosixRlimitType, Process, Spec};
+use oci_spec::runtime::{LinuxIdMapping, LinuxNamespaceType, Process, Spec};
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 use std::path::{Component, Path, PathBuf};
@@ -156,10 +156,11 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
     Ok(LaunchPlan {
         id: id.to_string(),
         // Checked here as it is compiled; refused with runc's prefix.
-        hooks: crate::hooks::Hooks::compile(spec.hooks().as_ref()).map_err(super::Error::invalid_config)?,
+        hooks: crate::hooks::Hooks::compile(spec.hooks().as_ref()).map_err(crate::Error::invalid_config)?,
         devices: crate::rootfs::devices::DevPlan::compile(
             linux.devices().as_deref().unwrap_or_default(),
-            &mounts,
+            mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind()),
+            |path| mounts.iter().any(|m| Path::new("/").join(&m.destination) == path),
             ns.in_user_ns(),
         ),
         sysctl,
@@ -457,42 +458,6 @@ fn mounts(spec: &Spec, bundle: &Path, in_userns: bool) -> Result<Vec<MountPlan>>
         out.push(MountPlan { index: i, destination, typ, source, source_fd, options, idmap_maps, idmap_userns: None });
     }
     Ok(out)
-}
-
-fn rlimit_resource(t: PosixRlimitType) -> libc::c_int {
-    use PosixRlimitType as R;
-    (match t {
-        R::RlimitCpu => libc::RLIMIT_CPU,
-        R::RlimitFsize => libc::RLIMIT_FSIZE,
-        R::RlimitData => libc::RLIMIT_DATA,
-        R::RlimitStack => libc::RLIMIT_STACK,
-        R::RlimitCore => libc::RLIMIT_CORE,
-        R::RlimitRss => libc::RLIMIT_RSS,
-        R::RlimitNproc => libc::RLIMIT_NPROC,
-        R::RlimitNofile => libc::RLIMIT_NOFILE,
-        R::RlimitMemlock => libc::RLIMIT_MEMLOCK,
-        R::RlimitAs => libc::RLIMIT_AS,
-        R::RlimitLocks => libc::RLIMIT_LOCKS,
-        R::RlimitSigpending => libc::RLIMIT_SIGPENDING,
-        R::RlimitMsgqueue => libc::RLIMIT_MSGQUEUE,
-        R::RlimitNice => libc::RLIMIT_NICE,
-        R::RlimitRtprio => libc::RLIMIT_RTPRIO,
-        R::RlimitRttime => libc::RLIMIT_RTTIME,
-    }) as libc::c_int
-}
-
-pub fn rlimits(p: &Process) -> Result<Vec<(libc::c_int, u64, u64)>> {
-    Ok(p.rlimits()
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|r| (rlimit_resource(r.typ()), r.soft(), r.hard()))
-        .collect())
-}
-
-/// An rlimit type as the runtime-spec spells it (`RLIMIT_NOFILE`).
-pub fn rlimit_name(t: oci_spec::runtime::PosixRlimitType) -> String {
-    serde_json::to_value(t).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_else(|| format!("{t:?}"))
 }
 
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

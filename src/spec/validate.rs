@@ -63,7 +63,7 @@ pub fn process_fields(p: &Process) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, r) in p.rlimits().as_deref().unwrap_or_default().iter().enumerate() {
         if !seen.insert(format!("{:?}", r.typ())) {
-            let name = super::plan::rlimit_name(r.typ());
+            let name = crate::security::process_attrs::rlimit_name(r.typ());
             return Err(crate::Error::field(format!("process.rlimits[{i}].type"), format!("{name} appears twice")));
         }
         if r.soft() > r.hard() {

@@ -1,7 +1,7 @@
 //! What can go wrong with a container's state under `--root`. Engines match
 //! on these texts (runc's), so they stay word for word.
 
-use crate::error::shown;
+use crate::error::os::shown;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -16,11 +16,4 @@ pub enum Error {
     /// state.json that does not parse.
     #[error("parse {}: {msg}", shown(.path))]
     Corrupt { path: PathBuf, msg: String },
-}
-
-impl Error {
-    /// The error this one wraps, for `crate::Error::chain`.
-    pub fn inner(&self) -> Option<&crate::Error> {
-        None
-    }
 }

@@ -7,6 +7,9 @@ pub mod error;
 pub mod init;
 pub mod members;
 pub mod start_barrier;
+pub mod status;
+
+pub use status::Status;
 
 pub use error::Error;
 
@@ -23,28 +26,6 @@ use std::path::{Path, PathBuf};
 
 pub const STATE_FILE: &str = "state.json";
 /// The create->start barrier: init accepts one connection on it, then execs.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Creating,
-    Created,
-    Running,
-    Paused,
-    Stopped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Creating => "creating",
-            Status::Created => "created",
-            Status::Running => "running",
-            Status::Paused => "paused",
-            Status::Stopped => "stopped",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {

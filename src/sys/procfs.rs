@@ -76,8 +76,7 @@ impl ProcFs {
         let fd = match openat2(self.root.as_raw_fd(), Path::new(rel), libc::O_WRONLY | libc::O_NOFOLLOW, 0, RESOLVE) {
             Ok(fd) => fd,
             Err(e) if matches!(e.raw_os_error(), Some(libc::EXDEV | libc::ELOOP)) => {
-                let reason = Box::new(SysError::new("open", Some(&path), e).into());
-                return Err(crate::rootfs::Error::Redirected { reason }.into());
+                return Err(crate::rootfs::Error::Redirected { path, os: e.into() }.into());
             }
             Err(e) => return Err(e).sys_at("open", &path),
         };

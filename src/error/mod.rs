@@ -17,8 +17,10 @@
 //! error out as `source()` (a reporter walking that chain would say it
 //! twice); `Error::chain` walks it instead.
 
+pub mod os;
+
+pub use os::{one_line, shown, OsError, SysError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -29,21 +31,43 @@ pub enum Error {
     #[error(transparent)]
     Sys(#[from] SysError),
     #[error(transparent)]
-    Spec(#[from] crate::spec::Error),
+    Spec(#[from] crate::spec::error::Error),
     #[error(transparent)]
-    State(#[from] crate::state::Error),
+    State(#[from] crate::state::error::Error),
     #[error(transparent)]
-    Cgroups(#[from] crate::cgroups::Error),
+    Cgroups(#[from] crate::cgroups::error::Error),
     #[error(transparent)]
-    Rootfs(#[from] crate::rootfs::Error),
+    Rootfs(#[from] crate::rootfs::error::Error),
     #[error(transparent)]
-    Security(#[from] crate::security::Error),
+    Security(#[from] crate::security::error::Error),
     #[error(transparent)]
-    Process(#[from] crate::process::Error),
+    Process(#[from] crate::process::error::Error),
     #[error(transparent)]
-    Hook(#[from] crate::hooks::Error),
+    Hooks(#[from] crate::hooks::error::Error),
     #[error(transparent)]
-    Commands(#[from] crate::commands::Error),
+    Commands(#[from] crate::commands::error::Error),
+    /// A config `validate` refused: runc's prefix, which engines match.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(Box<Error>),
+    /// One of config.json's `mounts` could not be made: which (by index,
+    /// type and destination inside the rootfs) and why.
+    #[error("mounts[{index}] ({what} on /{}): {reason}", shown(.dest))]
+    Mount { index: usize, what: String, dest: PathBuf, reason: Box<Error> },
+    /// The hook `hooks.<phase>[<index>]` (its path) failed: why.
+    #[error("hooks.{phase}[{index}] {}: {reason}", shown(.path))]
+    Hook { phase: String, index: usize, path: PathBuf, reason: Box<Error> },
+    /// The parent <-> init channel failed: a send or receive (a SysError),
+    /// or a message that is not one (serde_json's text).
+    #[error("sync: {0}")]
+    Sync(Box<Error>),
+    /// process.terminal: the container's /dev/pts is not a devpts of its
+    /// own that holds a pty multiplexer.
+    #[error("needs a devpts mount at /dev/pts: {0}")]
+    NoDevpts(Box<Error>),
+    /// The host's `ps`, run with `args` for `berth ps`'s table, failed or
+    /// printed what cannot be read: why.
+    #[error("ps {}: {reason}", .args.join(" "))]
+    Ps { args: Vec<String>, reason: Box<Error> },
     /// About a config.json field, by its JSON path (`mounts[2].source`).
     #[error("{field}: {reason}")]
     Field { field: String, reason: Box<Error> },
@@ -62,6 +86,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// `e`, a finding of `validate`, as `create` reports it.
+    pub fn invalid_config(e: Error) -> Error {
+        Error::InvalidConfig(Box::new(e))
+    }
+
+    /// `reason`, a failure of the sync channel itself.
+    pub fn sync(reason: impl Into<Error>) -> Error {
+        Error::Sync(Box::new(reason.into()))
+    }
+
     /// `reason` about the config.json field `field`.
     pub fn field(field: impl Into<String>, reason: impl Into<Error>) -> Error {
         Error::Field { field: field.into(), reason: Box::new(reason.into()) }
@@ -92,16 +126,12 @@ impl Error {
             Error::Field { reason, .. }
             | Error::Flag { reason, .. }
             | Error::Container { reason, .. }
-            | Error::Path { reason, .. } => Some(reason),
-            Error::Spec(e) => e.inner(),
-            Error::Process(e) => e.inner(),
-            Error::Rootfs(e) => e.inner(),
-            Error::Hook(e) => e.inner(),
-            Error::Commands(e) => e.inner(),
-            Error::State(e) => e.inner(),
-            Error::Cgroups(e) => e.inner(),
-            Error::Security(e) => e.inner(),
-            Error::Sys(_) | Error::Invalid(_) => None,
+            | Error::Path { reason, .. }
+            | Error::Mount { reason, .. }
+            | Error::Hook { reason, .. }
+            | Error::Ps { reason, .. } => Some(reason),
+            Error::InvalidConfig(reason) | Error::Sync(reason) | Error::NoDevpts(reason) => Some(reason),
+            _ => None,
         }
     }
 
@@ -142,69 +172,6 @@ impl From<String> for Error {
 impl From<&str> for Error {
     fn from(reason: &str) -> Error {
         Error::Invalid(reason.to_string())
-    }
-}
-
-/// An OS error as the kernel gave it: its errno, shown as the standard
-/// library shows it. Unlike `std::io::Error` it crosses the sync socket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OsError {
-    Errno(i32),
-    /// An I/O error that carries no errno (a short write, bad UTF-8).
-    Other(String),
-}
-
-impl OsError {
-    pub fn errno(&self) -> Option<i32> {
-        match self {
-            OsError::Errno(n) => Some(*n),
-            OsError::Other(_) => None,
-        }
-    }
-
-    /// The last OS error of this thread.
-    pub fn last() -> OsError {
-        std::io::Error::last_os_error().into()
-    }
-}
-
-impl fmt::Display for OsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OsError::Errno(n) => std::io::Error::from_raw_os_error(*n).fmt(f),
-            OsError::Other(text) => f.write_str(text),
-        }
-    }
-}
-
-impl From<std::io::Error> for OsError {
-    fn from(e: std::io::Error) -> OsError {
-        match e.raw_os_error() {
-            Some(n) => OsError::Errno(n),
-            None => OsError::Other(e.to_string()),
-        }
-    }
-}
-
-impl From<nix::errno::Errno> for OsError {
-    fn from(e: nix::errno::Errno) -> OsError {
-        OsError::Errno(e as i32)
-    }
-}
-
-/// A system call or file operation that failed: which, on what, and why.
-#[derive(Debug, thiserror::Error, Serialize, Deserialize)]
-#[error("{call}{}: {os}", .path.as_deref().map(|p| format!(" {}", shown(p))).unwrap_or_default())]
-pub struct SysError {
-    /// The call as a person knows it: `mount`, `open`, `write`, `pivot_root`.
-    pub call: String,
-    pub path: Option<PathBuf>,
-    pub os: OsError,
-}
-
-impl SysError {
-    pub fn new(call: impl Into<String>, path: Option<&Path>, os: impl Into<OsError>) -> SysError {
-        SysError { call: call.into(), path: path.map(Path::to_path_buf), os: os.into() }
     }
 }
 
@@ -256,51 +223,5 @@ impl<T, E: Into<Error>> About<T> for std::result::Result<T, E> {
     }
 }
 
-/// A path for a message: as it reads when it is UTF-8, escaped (`"\xFF"`)
-/// when it is not, so the bytes that were given can be told apart.
-pub fn shown(p: &Path) -> String {
-    match p.to_str() {
-        Some(s) => s.to_string(),
-        None => format!("{:?}", p.as_os_str()),
-    }
-}
-
-/// `msg` on one line: control characters (a newline inside a value echoed
-/// back, say) escaped, so every error stays the one line it is reported as.
-pub fn one_line(msg: &str) -> String {
-    if !msg.chars().any(char::is_control) {
-        return msg.to_string();
-    }
-    msg.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subjects_read_outermost_first() {
-        let e = Error::container(
-            "c1",
-            Error::field(
-                "mounts[2].source",
-                SysError::new("open", Some(Path::new("/x")), OsError::Errno(libc::ENOENT)),
-            ),
-        );
-        assert_eq!(
-            e.to_string(),
-            "container \"c1\": mounts[2].source: open /x: No such file or directory (os error 2)"
-        );
-        assert_eq!(e.config_field(), Some("mounts[2].source"));
-        assert_eq!(e.errno(), Some(libc::ENOENT));
-    }
-
-    #[test]
-    fn an_error_survives_the_sync_socket() {
-        let e =
-            Error::field("process.cwd", SysError::new("chdir", Some(Path::new("/nope")), OsError::Errno(libc::ENOENT)));
-        let back: Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
-        assert_eq!(back.to_string(), e.to_string());
-        assert_eq!(back.errno(), Some(libc::ENOENT));
-    }
-}
+mod tests;

@@ -16,7 +16,10 @@
 //! startContainer hook runs as the container's program would: same user,
 //! capabilities and seccomp filter (`Runner::exec`).
 
+pub mod error;
+
 use crate::error::{shown, Result, SysResult};
+pub use error::Error;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, pipe2, ForkResult};
@@ -141,7 +144,7 @@ pub fn run_all_with(phase: &str, hooks: &[Hook], state: &str, runner: &Runner) -
 
 /// `e` about the hook `hooks.<phase>[<index>]`.
 fn failed(phase: &str, index: usize, hook: &Hook, e: crate::Error) -> crate::Error {
-    Error::Hook { phase: phase.to_string(), index, path: hook.path.clone(), reason: Box::new(e) }.into()
+    crate::Error::Hook { phase: phase.to_string(), index, path: hook.path.clone(), reason: Box::new(e) }
 }
 
 /// Runs every hook; failures are logged as warnings (poststart, poststop).
@@ -234,39 +237,6 @@ fn wait(child: nix::unistd::Pid, timeout: Option<i64>) -> Result<()> {
     }
 }
 
-/// What can go wrong running an OCI hook.
-#[derive(Debug, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum Error {
-    /// The hook `hooks.<phase>[<index>]` (its path) failed: why.
-    #[error("hooks.{phase}[{index}] {}: {reason}", shown(.path))]
-    Hook { phase: String, index: usize, path: PathBuf, reason: Box<crate::Error> },
-    /// Still running when its `timeout` (seconds) ran out: killed.
-    #[error("timed out after {secs}s")]
-    TimedOut { secs: i64 },
-    /// Exit status 127: the program could not be executed.
-    #[error("could not be executed (exit status 127)")]
-    NotExecuted,
-    #[error("exited with status {code}")]
-    Exited { code: i32 },
-    #[error("killed by {}", signal_name(*.signal))]
-    Killed { signal: i32 },
-}
-
-impl Error {
-    /// The error this one wraps, for `crate::Error::chain`.
-    pub fn inner(&self) -> Option<&crate::Error> {
-        match self {
-            Error::Hook { reason, .. } => Some(reason),
-            _ => None,
-        }
-    }
-}
-
-/// `SIGKILL` for 9, as nix names signals.
-fn signal_name(signal: i32) -> String {
-    nix::sys::signal::Signal::try_from(signal).map_or_else(|_| format!("signal {signal}"), |s| s.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,11 +253,11 @@ mod tests {
     fn how_a_hook_ended_is_typed_and_named() {
         let e = ended("exit 3", None);
         assert_eq!(e.to_string(), "hooks.prestart[1] /bin/sh: exited with status 3");
-        assert!(e.chain().any(|c| matches!(c, crate::Error::Hook(Error::Exited { code: 3 }))), "{e:?}");
+        assert!(e.chain().any(|c| matches!(c, crate::Error::Hooks(Error::Exited { code: 3 }))), "{e:?}");
         let e = ended("kill -9 $$", None);
         assert_eq!(e.to_string(), "hooks.prestart[1] /bin/sh: killed by SIGKILL");
         let e = ended("sleep 5", Some(1));
-        assert!(e.chain().any(|c| matches!(c, crate::Error::Hook(Error::TimedOut { secs: 1 }))), "{e:?}");
+        assert!(e.chain().any(|c| matches!(c, crate::Error::Hooks(Error::TimedOut { secs: 1 }))), "{e:?}");
         let back: crate::Error = serde_json::from_slice(&serde_json::to_vec(&e).unwrap()).unwrap();
         assert_eq!(back.to_string(), "hooks.prestart[1] /bin/sh: timed out after 1s");
     }
