@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs what the integration tests need from Debian, when missing:
 # busybox-static (the test rootfs), containers-common's seccomp profile,
-# python3 (one test drives berth from a child subreaper), tmux (terminal tests).
+# python3 (one test drives berth from a child subreaper), tmux (terminal tests),
+# uidmap (newuidmap/newgidmap for the rootless tests' subordinate ids).
 set -eu
 need=""
 dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
 [ -f /usr/share/containers/seccomp.json ] || need="$need golang-github-containers-common"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v newuidmap >/dev/null 2>&1 || need="$need uidmap"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 apt-get update -qq >/dev/null 2>&1 || true

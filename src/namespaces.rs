@@ -21,8 +21,10 @@ pub trait Parent {
 }
 
 pub fn enter(ns: &NamespacePlan, parent: &dyn Parent) -> Result<()> {
-    for (typ, fd) in &ns.joins {
-        setns(fd, CloneFlags::empty()).sys(&format!("setns ({} namespace)", ns_name(*typ)))?;
+    for (typ, fd, i) in &ns.joins {
+        setns(fd, CloneFlags::empty())
+            .sys(&format!("setns ({} namespace)", ns_name(*typ)))
+            .with_field(|| format!("linux.namespaces[{i}].path"))?;
     }
     if ns.unshare_user {
         unshare(CloneFlags::CLONE_NEWUSER).sys("unshare (user namespace)")?;

@@ -21,8 +21,11 @@ pub struct Entered {
 }
 
 pub fn launch(plan: &EnterPlan) -> Result<Entered> {
-    if plan.join_pid_ns {
-        setns(&plan.init, CloneFlags::CLONE_NEWPID).sys("setns (the container's pid namespace)")?;
+    let mut parent_joins = CloneFlags::empty();
+    parent_joins.set(CloneFlags::CLONE_NEWPID, plan.join_pid_ns);
+    parent_joins.set(CloneFlags::CLONE_NEWUSER, plan.parent_joins_user);
+    if !parent_joins.is_empty() {
+        setns(&plan.init, parent_joins).sys(&format!("setns (the container's namespaces: {parent_joins:?})"))?;
     }
     // The child inherits this: it is never dumpable, not even for an instant.
     super::protect::set_dumpable(false)?;

@@ -13,6 +13,10 @@ pub struct EnterPlan {
     pub init: OwnedFd,
     /// The container has its own pid namespace: join it before the clone.
     pub join_pid_ns: bool,
+    /// Join the container's user namespace before the clone too: an
+    /// unprivileged caller (rootless) may join its pid namespace only as a
+    /// member of the user namespace that owns it.
+    pub parent_joins_user: bool,
     /// The other namespaces where init differs from us.
     pub setns_flags: CloneFlags,
     /// Init's root, for a container without a mount namespace (chroot).

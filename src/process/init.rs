@@ -150,7 +150,7 @@ fn prepare_rootfs(plan: &LaunchPlan, ctx: &Context) -> Result<Option<OwnedFd>> {
         layout: ctx.layout,
         dirs: &ctx.placement.dirs,
         own_namespace: plan.ns.unshare_flags.contains(nix::sched::CloneFlags::CLONE_NEWCGROUP)
-            || plan.ns.joins.iter().any(|(t, _)| *t == oci_spec::runtime::LinuxNamespaceType::Cgroup),
+            || plan.ns.joins.iter().any(|(t, ..)| *t == oci_spec::runtime::LinuxNamespaceType::Cgroup),
     };
     mounts::mount_all(&root, &plan.mounts, &view)?;
     let dev = &plan.devices;

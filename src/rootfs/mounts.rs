@@ -126,13 +126,34 @@ fn mount_one(root: &Root, m: &MountPlan, cgroups: &CgroupView) -> Result<()> {
             if o.tmpcopyup { Some(root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?) } else { None };
         let source = m.source.as_deref().unwrap_or(Path::new(&m.typ));
         let flags = if read_only_later(m) { o.flags - NOT_REMOUNT - MsFlags::MS_RDONLY } else { o.flags - NOT_REMOUNT };
-        mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), flags, data.as_deref()).sys("mount")?;
+        match mount(Some(source), &fd_path(&target), Some(m.typ.as_str()), flags, data.as_deref()) {
+            Err(nix::errno::Errno::EPERM) if m.typ == "sysfs" => host_sysfs(root, &resolved, &target, flags)?,
+            other => other.sys("mount")?,
+        }
         if let Some(from) = copy_from {
             let top = root.open_strict(&resolved, libc::O_RDONLY | libc::O_DIRECTORY)?;
             copy_tree(&from, &top, &Path::new("/").join(&m.destination))?;
         }
     }
     finish_attributes(root, &resolved, o)
+}
+
+/// A user namespace may mount a sysfs only with a network namespace of its
+/// own (a rootless container sharing the host's, or podman's): the host's
+/// /sys is bound instead, with the mount's flags, as crun does (runc's
+/// rootless config asks for the bind itself).
+fn host_sysfs(root: &Root, resolved: &Path, target: &OwnedFd, flags: MsFlags) -> Result<()> {
+    crate::logging::debug("sysfs: not permitted in this user namespace; binding the host's /sys instead");
+    let sys_dir = Path::new("/sys");
+    mount(Some(sys_dir), &fd_path(target), None::<&str>, MsFlags::MS_BIND | MsFlags::MS_REC, None::<&str>)
+        .sys_at("bind", sys_dir)?;
+    let top = root.open_strict(resolved, libc::O_PATH)?;
+    remount_bind(&top, flags)?;
+    if flags.contains(MsFlags::MS_RDONLY) {
+        // The host's mounts below /sys come along: read-only as well.
+        sys::mount_setattr(top.as_raw_fd(), true, sys::MOUNT_ATTR_RDONLY, 0, None).sys_at("mount_setattr", sys_dir)?;
+    }
+    Ok(())
 }
 
 /// An idmapped bind: a detached copy of the source gets the idmap (and the

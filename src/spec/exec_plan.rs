@@ -34,7 +34,12 @@ pub struct Options {
 }
 
 pub fn compile(target: Target, config: &Spec, process: &Process, opts: Options) -> Result<EnterPlan> {
-    let (join_pid_ns, setns_flags) = namespaces_to_join(target.pid)?;
+    let (join_pid_ns, mut setns_flags) = namespaces_to_join(target.pid)?;
+    let parent_joins_user =
+        join_pid_ns && setns_flags.contains(CloneFlags::CLONE_NEWUSER) && !nix::unistd::geteuid().is_root();
+    if parent_joins_user {
+        setns_flags -= CloneFlags::CLONE_NEWUSER;
+    }
     let chroot = if setns_flags.contains(CloneFlags::CLONE_NEWNS) {
         None
     } else {
@@ -56,7 +61,7 @@ pub fn compile(target: Target, config: &Spec, process: &Process, opts: Options) 
     )?;
     let personality = super::plan::personality(&linux)?;
     // In the container's user namespace the process may hold every capability.
-    let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) {
+    let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) || parent_joins_user {
         crate::security::caps::kernel_caps()
     } else {
         crate::security::caps::held_by_us()
@@ -74,6 +79,7 @@ pub fn compile(target: Target, config: &Spec, process: &Process, opts: Options) 
     Ok(EnterPlan {
         init: target.init,
         join_pid_ns,
+        parent_joins_user,
         setns_flags,
         chroot,
         cgroup_dirs,

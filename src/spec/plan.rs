@@ -67,8 +67,9 @@ pub struct NamespacePlan {
     /// New namespaces created by the clone itself.
     pub clone_flags: CloneFlags,
     /// Existing namespaces to join, user first (joined namespaces grant the
-    /// privileges needed to join the others).
-    pub joins: Vec<(LinuxNamespaceType, OwnedFd)>,
+    /// privileges needed to join the others), with their index in
+    /// linux.namespaces.
+    pub joins: Vec<(LinuxNamespaceType, OwnedFd, usize)>,
     /// Joined by the parent before clone (a pid namespace applies to children).
     pub parent_pid_join: Option<OwnedFd>,
     /// A new user namespace created by unshare in the child after the joins.
@@ -91,7 +92,7 @@ pub struct NamespacePlan {
 impl NamespacePlan {
     /// The container has a user namespace of its own: a new one, or joined.
     pub fn in_user_ns(&self) -> bool {
-        self.new_user || self.joins.iter().any(|(t, _)| *t == LinuxNamespaceType::User)
+        self.new_user || self.joins.iter().any(|(t, ..)| *t == LinuxNamespaceType::User)
     }
 }
 
@@ -247,7 +248,7 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
                 if ns.typ() == LinuxNamespaceType::Pid {
                     pid_join = Some(fd);
                 } else {
-                    joins.push((ns.typ(), fd));
+                    joins.push((ns.typ(), fd, i));
                 }
             }
             None => {
@@ -258,8 +259,8 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
         }
     }
     // Join the user namespace first: it decides what the others may do.
-    joins.sort_by_key(|(t, _)| *t != LinuxNamespaceType::User);
-    let joins_user = joins.first().is_some_and(|(t, _)| *t == LinuxNamespaceType::User);
+    joins.sort_by_key(|(t, ..)| *t != LinuxNamespaceType::User);
+    let joins_user = joins.first().is_some_and(|(t, ..)| *t == LinuxNamespaceType::User);
     let new_pid = new.contains(CloneFlags::CLONE_NEWPID);
     let user_involved = joins_user || (new_user && !joins.is_empty());
     let (clone_flags, unshare_flags, unshare_user, fork_for_pid, parent_pid_join) = if !user_involved {

@@ -2,6 +2,8 @@
 //! private --root per test, and a check that nothing is left behind.
 #![allow(dead_code)]
 
+pub mod rootless;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
