@@ -58,19 +58,23 @@ test-v2: rootfs
 	integration/ensure-vm.sh
 	$(CARGO) test --no-run --test cgroups_v2
 	$(CARGO) test --no-run --test cgroups_verbs
+	$(CARGO) test --no-run --test rootless_v2
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_v2 900
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_verbs 900
+	CARGO=$(CARGO) integration/vm-test.sh rootless_v2 900
 
 # Real engines (podman, containerd, Docker; installed from Debian by the
 # script) run their containers through berth on this hybrid host, unified
 # cgroup2 left visible. The script prints ok/not ok per step.
 SHARED ?= ../shared
 ENGINES ?= podman containerd docker
-test-engines: build
+test-engines: build rootfs
 	@fail=0; for e in $(ENGINES); do \
 		echo "== $$e"; \
 		ERS_HIDE_UNIFIED=0 RUNTIME=$(CURDIR)/$(BERTH) $(SHARED)/tools/engine-smoke.sh $$e || fail=1; \
-	done; exit $$fail
+	done; \
+	echo "== podman, rootless"; integration/rootless-podman.sh $(CURDIR)/$(BERTH) || fail=1; \
+	exit $$fail
 
 # Benchmarks report; they never fail on timings.
 bench: build rootfs

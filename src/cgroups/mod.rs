@@ -340,13 +340,23 @@ impl Plan {
 /// the state dir, a cgroup or a process exists. Files are checked where the
 /// directory already exists (a cgroupsPath given), the rest as they are
 /// written. `Plan::execute` writes them once the directories are made.
-pub fn compile(layout: &Layout, rel: &Path, r: Option<&oci_spec::runtime::LinuxResources>) -> Result<Plan> {
+/// Without `device_rules` (rootless: loading a v2 filter or writing v1
+/// rules takes privileges the user lacks) none are written.
+pub fn compile(
+    layout: &Layout,
+    rel: &Path,
+    r: Option<&oci_spec::runtime::LinuxResources>,
+    device_rules: bool,
+) -> Result<Plan> {
     let placement =
         Placement { dirs: layout.hierarchies.iter().map(|h| h.mount_point.join(rel)).collect(), ..Default::default() };
     let cg = Bound::new(layout, &placement);
     let r = r.cloned().unwrap_or_default();
-    let devices = plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?;
-    Ok(devices.then(plan_resources(&cg, &r, &r)?))
+    let limits = plan_resources(&cg, &r, &r)?;
+    if !device_rules {
+        return Ok(limits);
+    }
+    Ok(plan_devices(&cg, r.devices().as_deref().unwrap_or_default())?.then(limits))
 }
 
 /// `update`: device rules only when the update gives some; then each

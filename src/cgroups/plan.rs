@@ -27,6 +27,6 @@ pub fn plan(rel: PathBuf, r: &mut oci_spec::runtime::LinuxResources, rootless: b
         super::rootless::settable(&layout, &rel, r)?;
     }
     super::existing::check(&layout, &rel)?;
-    let writes = super::compile(&layout, &rel, Some(r))?;
+    let writes = super::compile(&layout, &rel, Some(r), !rootless)?;
     Ok(CgroupPlan { layout, rel, writes })
 }

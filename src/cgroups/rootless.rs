@@ -10,6 +10,7 @@
 //! and pids limits are refused, since a container must not run unbounded
 //! when its config says otherwise, and nobody would notice; every other
 //! setting (CPU shares, block I/O, ...) is a warning naming it, and dropped.
+//! Device rules are never written: that takes privileges a user lacks.
 //! runc refuses every limit it cannot set; crun drops them all in silence.
 
 use super::resources::wanted;
@@ -94,9 +95,10 @@ pub fn settable(layout: &Layout, rel: &Path, r: &mut LinuxResources) -> Result<(
         crate::logging::warn("linux.resources.unified: ignored: running rootless, with no delegated cgroup v2");
         r.set_unified(None);
     }
-    if r.devices().as_ref().is_some_and(|d| !d.is_empty()) && !can_hold(layout, rel, "devices") {
-        // Without mknod (no CAP_MKNOD outside the user namespace) the
-        // container can only reach the device nodes it was given.
+    if r.devices().as_ref().is_some_and(|d| !d.is_empty()) {
+        // Loading a device filter (v2) or writing device rules (v1) takes
+        // privileges a user lacks. Without CAP_MKNOD outside its user
+        // namespace the container reaches only the nodes it was given.
         crate::logging::debug("rootless: device rules are not enforced by a cgroup");
         r.set_devices(None);
     }

@@ -162,7 +162,9 @@ pub fn compile(id: &str, bundle: &Path, spec: Spec, opts: CreateOptions) -> Resu
             linux.devices().as_deref().unwrap_or_default(),
             mounts.iter().any(|m| m.destination == Path::new("dev") && m.options.is_bind()),
             |path| mounts.iter().any(|m| Path::new("/").join(&m.destination) == path),
-            ns.in_user_ns(),
+            // Rootless, berth itself may be in a user namespace (podman's):
+            // no mknod there either.
+            ns.in_user_ns() || opts.rootless,
         ),
         sysctl,
         masked: linux.masked_paths().clone().unwrap_or_default().into_iter().map(PathBuf::from).collect(),
