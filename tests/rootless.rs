@@ -317,5 +317,13 @@ fn the_rootless_spec_runs() {
     let report = u.probe(&mut b, &["report"]);
     assert_eq!(report["uid"].as_u64(), Some(0), "{report}");
     assert_eq!(mount_at(&report, "/sys").unwrap()["options"].as_str().unwrap().split(',').next(), Some("ro"));
+    // No cgroup of its own: an empty read-only tmpfs where the config's
+    // cgroup mount goes, nothing of the host's tree.
+    let cg = mount_at(&report, "/sys/fs/cgroup").expect("the spec's cgroup mount");
+    assert_eq!(cg["fstype"], "tmpfs", "{cg}");
+    assert!(cg["options"].as_str().unwrap().split(',').any(|o| o == "ro"), "{cg}");
+    let top = cg["id"].clone();
+    let mounts = report["mounts"].as_array().unwrap();
+    assert!(!mounts.iter().any(|m| m["parent"] == top), "something is mounted on the empty tmpfs: {report}");
     u.assert_clean(&b);
 }

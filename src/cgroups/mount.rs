@@ -3,6 +3,8 @@
 //! In a new cgroup namespace the kernel roots a fresh cgroup mount at the
 //! container's own cgroup. Without one, a fresh mount would show the host's
 //! whole tree, so the container's own directories are bind-mounted instead.
+//! A container with no cgroup at all (rootless) gets an empty read-only
+//! tmpfs there.
 
 use super::{Kind, Layout};
 use crate::error::{Result, SysResult};
@@ -24,6 +26,12 @@ pub struct CgroupView<'a> {
 pub fn mount_cgroupfs(root: &Root, resolved: &Path, flags: MsFlags, view: &CgroupView) -> Result<()> {
     let flags = flags & !(MsFlags::MS_BIND | MsFlags::MS_REC);
     let target = root.open_strict(resolved, libc::O_PATH)?;
+    if view.dirs.is_empty() && !view.own_namespace {
+        // No cgroup of its own (rootless, none delegated): nothing of the
+        // host's tree is the container's to see.
+        return mount(Some("tmpfs"), &fd_path(&target), Some("tmpfs"), flags | MsFlags::MS_RDONLY, Some("mode=755"))
+            .sys("mount tmpfs for cgroups");
+    }
     if view.layout.kind == Kind::Unified {
         return hierarchy(
             &fd_path(&target),
