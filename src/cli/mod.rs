@@ -274,7 +274,8 @@ fn help_for(verb: Option<&str>) -> String {
 
 /// Reads the arguments after the program name.
 pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
-    let at = find_verb(args);
+    let top = define::top();
+    let at = find_verb(args, &top);
     let verb = match at {
         None => None,
         Some((i, word)) if word == "help" => {
@@ -286,14 +287,14 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
             None => {
                 // An error in the options before the word comes first, as
                 // it would in a parse from left to right.
-                if let Err(e) = define::top().try_get_matches_from(&args[..i]) {
+                if let Err(e) = top.try_get_matches_from(&args[..i]) {
                     return Err(errors::from_clap(&e, None, None, args));
                 }
                 return Err(usage_err(format!("unknown command {word:?}")));
             }
         },
     };
-    let mut cmd = define::top();
+    let mut cmd = top;
     if let Some(v) = verb.and_then(define::verb) {
         cmd = cmd.subcommand(v);
     }
@@ -337,22 +338,38 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
 }
 
 /// Where the verb is: the first argument that is neither an option nor the
-/// value of a global option (`--root DIR`). Only that verb is built for
-/// clap, so it must be found before clap reads the line. After `--` there
-/// is no verb, as clap takes none there.
-fn find_verb(args: &[OsString]) -> Option<(usize, &OsStr)> {
-    // The global options that take a value in the next argument.
-    const TAKE_VALUES: [&[u8]; 4] = [b"--root", b"--log", b"--log-format", b"--rootless"];
+/// value of one of `top`'s (global) options (`--root DIR`). Only that verb is
+/// built for clap, so it must be found before clap reads the line. After
+/// `--` there is no verb, as clap takes none there.
+fn find_verb<'a>(args: &'a [OsString], top: &clap::Command) -> Option<(usize, &'a OsStr)> {
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let bytes = arg.as_bytes();
+        i += 1;
         if bytes == b"--" {
             return None;
         }
-        if bytes.len() < 2 || bytes[0] != b'-' {
-            return Some((i, arg));
+        if let Some(long) = bytes.strip_prefix(b"--") {
+            // `--root DIR`; `--root=DIR` holds its value.
+            let named = |a: &clap::Arg| a.get_long().is_some_and(|l| l.as_bytes() == long);
+            if top.get_arguments().any(|a| named(a) && takes_value(a)) {
+                i += 1;
+            }
+        } else if let Some(cluster) = bytes.strip_prefix(b"-").filter(|c| !c.is_empty()) {
+            // `-dv`: the first letter that takes a value has the rest of the
+            // cluster as its value, or the next argument when it is last.
+            let short = |b: u8| {
+                top.get_arguments().find(|a| a.get_short().is_some_and(|c| c.is_ascii() && u8::try_from(c) == Ok(b)))
+            };
+            if let Some(at) = cluster.iter().position(|&b| short(b).is_some_and(takes_value)) {
+                if at + 1 == cluster.len() {
+                    i += 1;
+                }
+            }
+        } else {
+            return Some((i - 1, arg));
         }
-        i += if TAKE_VALUES.contains(&bytes) { 2 } else { 1 };
     }
     None
 }
@@ -659,6 +676,29 @@ mod tests {
         let c = cli("--log-format json --root /r list");
         assert_eq!((c.global.log_format, c.global.root), (LogFormat::Json, PathBuf::from("/r")));
         assert!(!cli("list").global.root_given);
+    }
+
+    /// The verb is found past the global options and their values, in
+    /// every form; a short global taking a value (berth has none yet) too.
+    #[test]
+    fn the_verb_is_found_past_global_options() {
+        let top = define::top();
+        let at = |line: &str| find_verb(&words(line), &top).map(|(i, _)| i);
+        assert_eq!(at("--root /r --log=/l --log-format json --rootless true --debug -v state c"), Some(9));
+        assert_eq!(at("--root state list"), Some(2), "a value that is a verb's name is a value");
+        assert_eq!(at("--root"), None);
+        assert_eq!(at("-- state"), None);
+        let top = top
+            .arg(clap::Arg::new("x").short('x'))
+            .arg(clap::Arg::new("q").short('q').action(clap::ArgAction::SetTrue));
+        assert_eq!(at_with(&top, "-x state list"), Some(2));
+        assert_eq!(at_with(&top, "-qx state list"), Some(2));
+        assert_eq!(at_with(&top, "-xstate list"), Some(1));
+        assert_eq!(at_with(&top, "-q list"), Some(1));
+    }
+
+    fn at_with(top: &clap::Command, line: &str) -> Option<usize> {
+        find_verb(&words(line), top).map(|(i, _)| i)
     }
 
     #[test]
