@@ -42,7 +42,7 @@ pub fn top() -> Command {
 
 /// The whole program, every verb included: for `--help` and the docs.
 pub fn full() -> Command {
-    VERBS.iter().filter_map(|(name, _)| verb(name)).fold(top(), Command::subcommand)
+    VERBS.iter().filter_map(|(name, _)| verb(name, true)).fold(top(), Command::subcommand)
 }
 
 /// What is the same on every command: runc's grammar, and no options of
@@ -98,8 +98,9 @@ fn globals(mut cmd: Command, except: Option<&str>) -> Command {
     cmd
 }
 
-/// One verb with its options and arguments, then the global options.
-pub fn verb(name: &str) -> Option<Command> {
+/// One verb with its options and arguments, then (with `globals`) its
+/// copies of the global options.
+pub fn verb(name: &str, with_globals: bool) -> Option<Command> {
     let &(name, about) = VERBS.iter().find(|(n, _)| *n == name)?;
     let cmd = settings(Command::new(name).about(about));
     let (cmd, except) = match name {
@@ -117,7 +118,7 @@ pub fn verb(name: &str) -> Option<Command> {
         "exec" => (with(cmd, &EXEC), None),
         _ => return None,
     };
-    Some(globals(cmd, except))
+    Some(if with_globals { globals(cmd, except) } else { cmd })
 }
 
 const CREATE: [fn() -> Arg; 7] = [

@@ -266,7 +266,7 @@ pub fn usage() -> String {
 
 /// `help VERB`, `VERB -h`; the program's help for no verb or an unknown one.
 fn help_for(verb: Option<&str>) -> String {
-    match verb.and_then(define::verb) {
+    match verb.and_then(|v| define::verb(v, true)) {
         Some(v) => help::verb(&v),
         None => usage(),
     }
@@ -295,8 +295,11 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
         },
     };
     let mut cmd = top;
-    if let Some(v) = verb.and_then(define::verb) {
-        cmd = cmd.subcommand(v);
+    if let Some((v, i)) = verb.zip(at.map(|(i, _)| i)) {
+        let globals = args.get(i + 1..).is_some_and(|after| global_after(after, &cmd));
+        if let Some(v) = define::verb(v, globals) {
+            cmd = cmd.subcommand(v);
+        }
     }
     let m = match cmd.try_get_matches_from_mut(args) {
         Ok(m) => m,
@@ -352,17 +355,13 @@ fn find_verb<'a>(args: &'a [OsString], top: &clap::Command) -> Option<(usize, &'
         }
         if let Some(long) = bytes.strip_prefix(b"--") {
             // `--root DIR`; `--root=DIR` holds its value.
-            let named = |a: &clap::Arg| a.get_long().is_some_and(|l| l.as_bytes() == long);
-            if top.get_arguments().any(|a| named(a) && takes_value(a)) {
+            if long_option(top, long).is_some_and(takes_value) {
                 i += 1;
             }
         } else if let Some(cluster) = bytes.strip_prefix(b"-").filter(|c| !c.is_empty()) {
             // `-dv`: the first letter that takes a value has the rest of the
             // cluster as its value, or the next argument when it is last.
-            let short = |b: u8| {
-                top.get_arguments().find(|a| a.get_short().is_some_and(|c| c.is_ascii() && u8::try_from(c) == Ok(b)))
-            };
-            if let Some(at) = cluster.iter().position(|&b| short(b).is_some_and(takes_value)) {
+            if let Some(at) = cluster.iter().position(|&b| short_option(top, b).is_some_and(takes_value)) {
                 if at + 1 == cluster.len() {
                     i += 1;
                 }
@@ -372,6 +371,37 @@ fn find_verb<'a>(args: &'a [OsString], top: &clap::Command) -> Option<(usize, &'
         }
     }
     None
+}
+
+/// Whether any of `args` (those after the verb) can be one of `top`'s
+/// (global) options, in any spelling clap reads: `--root`, `--root=DIR`,
+/// `-v`, a cluster holding `v` or `h`. When none can, the verb is built
+/// without its copies of them: that was a third of clap's instructions for
+/// `state ID`. A value or a command word that only looks like one costs
+/// that work back, no more.
+fn global_after(args: &[OsString], top: &clap::Command) -> bool {
+    args.iter().any(|arg| {
+        let bytes = arg.as_bytes();
+        match bytes.strip_prefix(b"--") {
+            Some(long) => {
+                let name = long.split(|b| *b == b'=').next().unwrap_or_default();
+                long_option(top, name).is_some()
+            }
+            None => bytes.strip_prefix(b"-").is_some_and(|c| c.iter().any(|&b| short_option(top, b).is_some())),
+        }
+    })
+}
+
+/// `cmd`'s option named `--name` (or by one of its aliases).
+fn long_option<'a>(cmd: &'a clap::Command, name: &[u8]) -> Option<&'a clap::Arg> {
+    let is = |l: &str| l.as_bytes() == name;
+    cmd.get_arguments()
+        .find(|a| a.get_long().is_some_and(is) || a.get_all_aliases().is_some_and(|v| v.into_iter().any(is)))
+}
+
+/// `cmd`'s option whose short letter is the byte `b`.
+fn short_option(cmd: &clap::Command, b: u8) -> Option<&clap::Arg> {
+    cmd.get_arguments().find(|a| a.get_short().is_some_and(|c| c.is_ascii() && u8::try_from(c) == Ok(b)))
 }
 
 /// clap's matches for the program (`top`) and for its verb. A global option
@@ -639,7 +669,7 @@ mod tests {
     fn the_definition_is_consistent() {
         command().debug_assert();
         for (name, _) in define::VERBS {
-            assert!(define::verb(name).is_some(), "{name}");
+            assert!(define::verb(name, true).is_some(), "{name}");
         }
     }
 
@@ -699,6 +729,29 @@ mod tests {
 
     fn at_with(top: &clap::Command, line: &str) -> Option<usize> {
         find_verb(&words(line), top).map(|(i, _)| i)
+    }
+
+    /// The verb's copies of the global options are built only when an
+    /// argument after it can be one; every spelling of one is seen.
+    #[test]
+    fn global_options_after_the_verb_in_every_spelling() {
+        for line in [
+            "state --root /r c",
+            "state --root=/r c",
+            "state c --root /r",
+            "run --bundle -- c --root /r",
+            "run --bundle --root --root /r c",
+            "exec --root /r c sh",
+        ] {
+            assert_eq!(cli(line).global.root, PathBuf::from("/r"), "{line}");
+        }
+        assert!(cli("state -v c").global.version && cli("kill -av c").global.version);
+        assert!(cli("delete -f c --debug").global.debug);
+        assert!(matches!(parse(&words("state c -h")), Ok(Parsed::Help(_))));
+        let top = define::top();
+        let after = |line: &str| global_after(&words(line), &top);
+        assert!(!after("--process /p -d --pid-file /pid c1") && !after("-f c") && !after("c KILL"));
+        assert!(after("-f c --log-format=json") && after("-dv c") && after("c sh -c -h"));
     }
 
     #[test]
