@@ -1,7 +1,8 @@
 //! `--help` and `help [VERB]`, written from the same clap `Command`s the
-//! parser reads. clap's own help renderer (its `help` and `usage` features)
-//! is left out of the binary: it is most of clap's size and nothing else
-//! needs it.
+//! parser reads, in the layout berth's help had before clap. clap's own
+//! renderer (its `help` and `usage` features) stays out of the binary:
+//! with clap's other default features it added 58 KB, for text printed
+//! only on request.
 
 use clap::{Arg, Command};
 use std::fmt::Write as _;
