@@ -27,9 +27,8 @@ impl State {
     /// Records `pid` as init, with its start time, which tells it apart
     /// from whatever process gets its pid after it.
     pub fn record_init(&mut self, pid: i32) -> Result<()> {
-        let (start, _) = crate::sys::proc_start_time(pid)?;
+        self.pid_start = crate::sys::ProcStat::read(pid)?.start_time;
         self.pid = pid;
-        self.pid_start = start;
         Ok(())
     }
 

@@ -44,9 +44,7 @@ fn descendants(root: i32, all: &[i32]) -> Vec<i32> {
 }
 
 fn parent(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parens: fields follow the last ')'.
-    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    crate::sys::ProcStat::read(pid).ok().map(|s| s.ppid)
 }
 
 #[cfg(test)]

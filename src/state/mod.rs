@@ -71,7 +71,7 @@ impl State {
 
     pub fn alive(&self) -> bool {
         self.pid > 0
-            && matches!(crate::sys::proc_start_time(self.pid), Ok((start, zombie)) if start == self.pid_start && !zombie)
+            && crate::sys::ProcStat::read(self.pid).is_ok_and(|s| s.start_time == self.pid_start && !s.exited())
     }
 
     /// The OCI state document, as `state` prints it (pid 0 once stopped, as
@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn paused_stays_paused_while_init_lives() {
         let me = std::process::id() as i32;
-        let (start, _) = crate::sys::proc_start_time(me).unwrap();
+        let start = crate::sys::ProcStat::read(me).unwrap().start_time;
         assert_eq!(state(Status::Paused, me, start).status(), Status::Paused);
         assert_eq!(state(Status::Paused, me, start + 1).status(), Status::Stopped, "another process on that pid");
         assert_eq!(state(Status::Running, 0, 0).status(), Status::Stopped);

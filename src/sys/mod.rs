@@ -254,18 +254,48 @@ pub fn cstr(path: &Path) -> std::io::Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
 }
 
-/// Process start time (clock ticks since boot, field 22 of /proc/PID/stat) and
-/// whether it is a zombie: with the pid it identifies a process across pid reuse.
-pub fn proc_start_time(pid: i32) -> crate::error::Result<(u64, bool)> {
-    let path = std::path::PathBuf::from(format!("/proc/{pid}/stat"));
-    let stat = std::fs::read_to_string(&path).sys_at("read", &path)?;
-    let malformed = || crate::Error::path(&path, "malformed");
-    // The command name may contain spaces and parens: fields start after the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or_else(malformed)?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let state = fields.first().copied().unwrap_or("?");
-    let start = fields.get(19).and_then(|s| s.parse().ok()).ok_or_else(malformed)?;
-    Ok((start, state == "Z" || state == "X"))
+/// What berth reads of /proc/PID/stat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    /// The state letter: R, S, D, Z (zombie), X (dead), ...
+    pub state: char,
+    pub ppid: i32,
+    /// Clock ticks since boot (field 22): with the pid it identifies a
+    /// process across pid reuse.
+    pub start_time: u64,
+}
+
+impl ProcStat {
+    pub fn read(pid: i32) -> crate::error::Result<ProcStat> {
+        let path = std::path::PathBuf::from(format!("/proc/{pid}/stat"));
+        let text = std::fs::read_to_string(&path).sys_at("read", &path)?;
+        ProcStat::parse(&text).ok_or_else(|| crate::Error::path(&path, "malformed"))
+    }
+
+    fn parse(text: &str) -> Option<ProcStat> {
+        // The command name may hold spaces and parens: fields follow the last ')'.
+        let mut fields = text.rsplit_once(')')?.1.split_whitespace();
+        let state = fields.next()?.chars().next()?;
+        let ppid = fields.next()?.parse().ok()?;
+        let start_time = fields.nth(17)?.parse().ok()?;
+        Some(ProcStat { state, ppid, start_time })
+    }
+
+    pub fn exited(&self) -> bool {
+        matches!(self.state, 'Z' | 'X')
+    }
+}
+
+#[cfg(test)]
+mod stat_tests {
+    #[test]
+    fn fields_follow_the_last_paren() {
+        let text = "42 (a) b (c)) S 7 42 42 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 12345 0 0";
+        let s = super::ProcStat::parse(text).unwrap();
+        assert_eq!((s.state, s.ppid, s.start_time), ('S', 7, 12345));
+        assert!(super::ProcStat::parse("42 (x) Z 1").is_none());
+        assert!(super::ProcStat::parse("42 (x) Z 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 99").unwrap().exited());
+    }
 }
 
 /// A new read-only, empty tmpfs as a detached mount (fsopen/fsconfig/fsmount),
