@@ -59,9 +59,11 @@ test-v2: rootfs
 	$(CARGO) test --no-run --test cgroups_v2
 	$(CARGO) test --no-run --test cgroups_verbs
 	$(CARGO) test --no-run --test rootless_v2
+	$(CARGO) test --no-run --test checkpoint_vm
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_v2 900
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_verbs 900
 	CARGO=$(CARGO) integration/vm-test.sh rootless_v2 900
+	CARGO=$(CARGO) integration/vm-test.sh checkpoint_vm 1500
 
 # Real engines (podman, containerd, Docker; installed from Debian by the
 # script) run their containers through berth on this hybrid host, unified

@@ -4,6 +4,7 @@
 pub mod cgroups;
 pub mod cli;
 pub mod commands;
+pub mod criu;
 pub mod error;
 pub use error::{Error, Result};
 pub mod hooks;

@@ -81,6 +81,8 @@ fn dispatch(g: &berth::cli::GlobalOpts, command: &Command) -> berth::Result<i32>
         Command::Events(a) => commands::events::run(g, a),
         Command::Ps(a) => commands::ps::run(g, a),
         Command::Exec(a) => commands::exec::run(g, a),
+        Command::Checkpoint(a) => commands::checkpoint::run(g, a),
+        Command::Restore(a) => commands::restore::run(g, a),
     }
 }
 

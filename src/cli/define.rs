@@ -16,7 +16,7 @@ pub const ABOUT: &str = "A daemonless OCI container runtime";
 pub const GLOBAL: &str = "Global options";
 
 /// Every verb, in the order help lists them, and what it does.
-pub const VERBS: [(&str, &str); 15] = [
+pub const VERBS: [(&str, &str); 17] = [
     ("create", "Create a container and leave it waiting for `start`"),
     ("start", "Start a created container's user process"),
     ("run", "Create, start, wait for and delete a container"),
@@ -32,6 +32,8 @@ pub const VERBS: [(&str, &str); 15] = [
     ("events", "Print a container's resource usage, and OOM events as they happen"),
     ("ps", "List the processes of a container"),
     ("exec", "Run a new process inside a running container"),
+    ("checkpoint", "Checkpoint a running container with CRIU"),
+    ("restore", "Restore a container from a CRIU checkpoint"),
 ];
 
 /// The program with its global options and no verb: what a parse starts
@@ -116,6 +118,8 @@ pub fn verb(name: &str, with_globals: bool) -> Option<Command> {
         "events" => (with(cmd, &EVENTS), None),
         "ps" => (with(cmd, &PS), None),
         "exec" => (with(cmd, &EXEC), None),
+        "checkpoint" => (with(with(with(cmd, &CHECKPOINT), &CRIU_COMMON), &[id]), None),
+        "restore" => (with(with(with(cmd, &RESTORE), &CRIU_COMMON), &[id]), None),
         _ => return None,
     };
     Some(if with_globals { globals(cmd, except) } else { cmd })
@@ -221,6 +225,52 @@ const EXEC: [fn() -> Arg; 18] = [
         text("cgroup", None, "[CONTROLLERS:]PATH", help).action(ArgAction::Append)
     },
     || id_then("command", "The container's id, then the command to run, if not from --process"),
+];
+
+/// runc's checkpoint options, besides those restore shares.
+const CHECKPOINT: [fn() -> Arg; 7] = [
+    || flag("leave-running", None, "Leave the container running after the checkpoint"),
+    || flag("pre-dump", None, "Dump memory only, leaving the container running (for a later, shorter dump)"),
+    || path("parent-path", None, "DIR", "The images of a previous pre-dump, relative to --image-path"),
+    || flag("tcp-skip-in-flight", None, "Skip connections not yet accepted"),
+    || flag("link-remap", None, "Allow one to link unlinked files back when possible"),
+    || text("page-server", None, "ADDR:PORT", "Send the pages to a CRIU page server at ADDR:PORT"),
+    || text("status-fd", None, "FD", "Write \\0 to FD once the lazy pages are ready to be served"),
+];
+
+/// runc's restore options, besides those checkpoint shares.
+const RESTORE: [fn() -> Arg; 11] = [
+    || path("bundle", Some('b'), "DIR", "Bundle directory (holds config.json) [default: .]"),
+    || {
+        let help = "Unix socket that receives the pty master when process.terminal is true";
+        path("console-socket", None, "SOCKET", help)
+    },
+    || path("pid-file", None, "FILE", "Write the restored init's pid to this file"),
+    || flag("detach", Some('d'), "Return once the container is restored"),
+    || flag("no-pivot", None, "Accepted for runc's command line (CRIU makes the root)"),
+    || flag("no-subreaper", None, "Accepted for runc's command line"),
+    || flag("no-new-keyring", None, "Accepted as conmon passes it (the keyring is in the images)"),
+    || number("preserve-fds", "Accepted as conmon passes it (only fds that were dumped are restored)"),
+    || flag("tcp-close", None, "Restore connections as closed"),
+    || text("lsm-profile", None, "TYPE:NAME", "Restore with this LSM profile (refused: no LSM here)"),
+    || text("lsm-mount-context", None, "CONTEXT", "Restore mounts with this SELinux context (refused)"),
+];
+
+/// What checkpoint and restore both take.
+const CRIU_COMMON: [fn() -> Arg; 10] = [
+    || path("image-path", None, "DIR", "Where the images are [default: ./checkpoint]"),
+    || path("work-path", None, "DIR", "Where CRIU writes its log and work files [default: the image path]"),
+    || flag("tcp-established", None, "Checkpoint or restore established TCP connections"),
+    || flag("ext-unix-sk", None, "Allow unix sockets connected outside the container"),
+    || flag("shell-job", None, "The container is a shell job (its terminal is outside)"),
+    || flag("file-locks", None, "Checkpoint or restore file locks"),
+    || {
+        let help = "How CRIU handles cgroups: soft (the default), full, strict or ignore";
+        choice("manage-cgroups-mode", "MODE", &["soft", "full", "strict", "ignore"], help)
+    },
+    || flag("lazy-pages", None, "Leave the pages to be fetched lazily (checkpoint), or fetch them so (restore)"),
+    || text("empty-ns", None, "NS", "A namespace (network) checkpointed as empty, given at restore"),
+    || flag("auto-dedup", None, "Punch holes in the images as their pages are dumped or restored"),
 ];
 
 fn format() -> Arg {

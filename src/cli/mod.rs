@@ -76,6 +76,58 @@ pub enum Command {
     Ps(PsArgs),
     /// Run a new process inside a running container.
     Exec(Box<ExecArgs>),
+    /// Checkpoint a running container with CRIU.
+    Checkpoint(Box<CheckpointArgs>),
+    /// Restore a container from a CRIU checkpoint.
+    Restore(Box<RestoreArgs>),
+}
+
+/// What `checkpoint` and `restore` both take (runc's flags).
+#[derive(Debug, Clone, Default)]
+pub struct CriuArgs {
+    /// Where the images are (default ./checkpoint).
+    pub image_path: Option<PathBuf>,
+    /// Where CRIU writes its log and work files (default: the image path).
+    pub work_path: Option<PathBuf>,
+    pub tcp_established: bool,
+    pub ext_unix_sk: bool,
+    pub shell_job: bool,
+    pub file_locks: bool,
+    /// soft, full, strict or ignore.
+    pub manage_cgroups_mode: Option<String>,
+    pub lazy_pages: bool,
+    /// A namespace (network) checkpointed as empty.
+    pub empty_ns: Option<String>,
+    pub auto_dedup: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointArgs {
+    pub criu: CriuArgs,
+    pub leave_running: bool,
+    pub pre_dump: bool,
+    /// A previous pre-dump's images, relative to the image path.
+    pub parent_path: Option<PathBuf>,
+    pub tcp_skip_in_flight: bool,
+    pub link_remap: bool,
+    /// ADDR:PORT of a CRIU page server.
+    pub page_server: Option<String>,
+    /// An fd to write \0 to once lazy pages can be served.
+    pub status_fd: Option<String>,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RestoreArgs {
+    pub criu: CriuArgs,
+    pub bundle: PathBuf,
+    pub console_socket: Option<PathBuf>,
+    pub pid_file: Option<PathBuf>,
+    pub detach: bool,
+    pub tcp_close: bool,
+    pub lsm_profile: Option<String>,
+    pub lsm_mount_context: Option<String>,
+    pub id: String,
 }
 
 #[derive(Debug)]
@@ -260,6 +312,11 @@ pub fn synopsis(verb: &clap::Command) -> String {
 }
 
 /// The whole program's help: what `--help` and a bare `berth` print.
+/// Every verb's name, in the order help lists them.
+pub fn verbs() -> Vec<&'static str> {
+    define::VERBS.iter().map(|(name, _)| *name).collect()
+}
+
 pub fn usage() -> String {
     help::program(&define::full())
 }
@@ -497,8 +554,45 @@ fn verb_args(verb: &str, m: &ArgMatches) -> Result<Command, UsageError> {
             Command::Ps(PsArgs { format: if is_json(m) { PsFormat::Json } else { PsFormat::Table }, id, ps_args })
         }
         "exec" => Command::Exec(Box::new(exec_args(m)?)),
+        "checkpoint" => Command::Checkpoint(Box::new(CheckpointArgs {
+            criu: criu_args(m),
+            leave_running: flag(m, "leave-running"),
+            pre_dump: flag(m, "pre-dump"),
+            parent_path: path(m, "parent-path"),
+            tcp_skip_in_flight: flag(m, "tcp-skip-in-flight"),
+            link_remap: flag(m, "link-remap"),
+            page_server: text(m, "page-server"),
+            status_fd: text(m, "status-fd"),
+            id: id(m),
+        })),
+        "restore" => Command::Restore(Box::new(RestoreArgs {
+            criu: criu_args(m),
+            bundle: path(m, "bundle").unwrap_or_else(|| PathBuf::from(".")),
+            console_socket: path(m, "console-socket"),
+            pid_file: path(m, "pid-file"),
+            detach: flag(m, "detach"),
+            tcp_close: flag(m, "tcp-close"),
+            lsm_profile: text(m, "lsm-profile"),
+            lsm_mount_context: text(m, "lsm-mount-context"),
+            id: id(m),
+        })),
         other => return Err(usage_err(format!("unknown command {other:?}"))),
     })
+}
+
+fn criu_args(m: &ArgMatches) -> CriuArgs {
+    CriuArgs {
+        image_path: path(m, "image-path"),
+        work_path: path(m, "work-path"),
+        tcp_established: flag(m, "tcp-established"),
+        ext_unix_sk: flag(m, "ext-unix-sk"),
+        shell_job: flag(m, "shell-job"),
+        file_locks: flag(m, "file-locks"),
+        manage_cgroups_mode: text(m, "manage-cgroups-mode"),
+        lazy_pages: flag(m, "lazy-pages"),
+        empty_ns: text(m, "empty-ns"),
+        auto_dedup: flag(m, "auto-dedup"),
+    }
 }
 
 fn is_json(m: &ArgMatches) -> bool {

@@ -29,7 +29,7 @@ pub fn create(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Cre
     let mut prepared = prepare(g, a, hold_terminal)?;
     // Side effects start here: from now on a failure removes what it made.
     let dir = ContainerDir::create(&g.root, &a.id)?;
-    let mut state = initial_state(a, &prepared.plan);
+    let mut state = initial_state(&a.id, &prepared.plan);
     let mut made = || -> Result<(Launched, Option<OwnedFd>)> {
         spec::plan::open_idmap_namespaces(&mut prepared.plan.mounts)?;
         notify_mount(&dir, &mut prepared.plan)?;
@@ -122,10 +122,10 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     Ok(Prepared { plan, console, held_terminal })
 }
 
-fn initial_state(a: &CreateArgs, plan: &spec::LaunchPlan) -> State {
+pub fn initial_state(id: &str, plan: &spec::LaunchPlan) -> State {
     State {
         oci_version: plan.oci_version.clone(),
-        id: a.id.clone(),
+        id: id.to_string(),
         status: Status::Creating,
         pid: 0,
         pid_start: 0,

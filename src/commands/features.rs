@@ -24,6 +24,10 @@ pub fn run() -> Result<i32> {
         },
         "annotations": {
             "io.github.berth.version": env!("CARGO_PKG_VERSION"),
+            // runc's key: checkpoint and restore through CRIU exist (whether
+            // CRIU works on this host is `criu check`'s to say).
+            "org.opencontainers.runc.checkpoint.enabled": "true",
+            "io.github.berth.verbs": crate::cli::verbs().join(","),
         },
     });
     // A JSON value always has its text: `{:#}` is serde_json's pretty form.

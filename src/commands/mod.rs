@@ -1,5 +1,6 @@
 //! One file per verb. Each returns the process exit status.
 
+pub mod checkpoint;
 pub mod create;
 pub mod delete;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod kill;
 pub mod list;
 pub mod pause;
 pub mod ps;
+pub mod restore;
 pub mod resume;
 pub mod run;
 pub mod spec;

@@ -46,6 +46,8 @@ pub enum Error {
     Hooks(#[from] crate::hooks::error::Error),
     #[error(transparent)]
     Commands(#[from] crate::commands::error::Error),
+    #[error(transparent)]
+    Criu(#[from] crate::criu::error::Error),
     /// A config `validate` refused: runc's prefix, which engines match.
     #[error("invalid configuration: {0}")]
     InvalidConfig(Box<Error>),
