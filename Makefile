@@ -54,7 +54,7 @@ fuzz:
 
 # cgroup v2 tests (tests/cgroups_v2.rs) in a guest with pure cgroup v2 (this
 # host is hybrid): built here, run there by vmrun, as root.
-test-v2: rootfs
+test-v2: build rootfs
 	integration/ensure-vm.sh
 	$(CARGO) test --no-run --test cgroups_v2
 	$(CARGO) test --no-run --test cgroups_verbs
@@ -64,6 +64,7 @@ test-v2: rootfs
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_verbs 900
 	CARGO=$(CARGO) integration/vm-test.sh rootless_v2 900
 	CARGO=$(CARGO) integration/vm-test.sh checkpoint_vm 1500
+	$(SHARED)/tools/vmrun --timeout 900 -- integration/podman-checkpoint.sh $(CURDIR)/$(BERTH)
 
 # Real engines (podman, containerd, Docker; installed from Debian by the
 # script) run their containers through berth on this hybrid host, unified
@@ -76,6 +77,7 @@ test-engines: build rootfs
 		ERS_HIDE_UNIFIED=0 RUNTIME=$(CURDIR)/$(BERTH) $(SHARED)/tools/engine-smoke.sh $$e || fail=1; \
 	done; \
 	echo "== podman, rootless"; integration/rootless-podman.sh $(CURDIR)/$(BERTH) || fail=1; \
+	echo "== podman, checkpoint and restore"; integration/podman-checkpoint.sh $(CURDIR)/$(BERTH) || fail=1; \
 	exit $$fail
 
 # Benchmarks report; they never fail on timings.

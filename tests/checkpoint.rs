@@ -81,7 +81,7 @@ fn restore_refuses_what_cannot_be_restored() {
     let images = b.path().join("images");
     std::fs::create_dir(&images).unwrap();
     std::fs::write(images.join("inventory.img"), b"").unwrap();
-    let meta = json!({"id": "other", "config_digest": "0123456789abcdef", "stdio": [], "terminal": false});
+    let meta = json!({"id": "other", "identity": "0123456789abcdef", "stdio": [], "terminal": false});
     std::fs::write(images.join("berth.json"), meta.to_string()).unwrap();
     let out = b.berth(&["restore", "--bundle", &bundle, "--image-path", images.to_str().unwrap(), &b.id]);
     let err = assert_one_line_error(&out);

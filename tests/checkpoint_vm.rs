@@ -215,3 +215,41 @@ fn a_container_with_a_terminal_is_restored_with_one() {
     assert!(seen.contains("after-5"), "the restored shell does not answer: {seen:?}");
     assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete");
 }
+
+/// Without -d, restore waits as `run` does and ends with the restored
+/// process's status; the prestart and createRuntime hooks run again, with
+/// the restored init's pid, as runc runs them on restore.
+#[test]
+fn a_foreground_restore_ends_with_the_process_and_runs_the_hooks() {
+    if !criu_works() {
+        return;
+    }
+    let mut b = Bundle::new("cr-fg");
+    let log = b.path().join("hooks.log");
+    let hook = |name: &str| {
+        let script = format!("read state; echo \"{name} $state\" >> {}", log.display());
+        serde_json::json!({"path": "/bin/sh", "args": ["sh", "-c", script]})
+    };
+    b.config["hooks"] = serde_json::json!({"prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")]});
+    b.args(&["sh", "-c", "i=0; while [ $i -lt 25 ]; do i=$((i+1)); echo $i > /counter; sleep 0.2; done; exit 7"]);
+    let bundle = b.bundle_arg();
+    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    wait_count(&b.rootfs(), 3);
+    let images = b.path().join("images");
+    let images = images.to_str().unwrap();
+    assert_ok(&b.berth(&["checkpoint", "--image-path", images, &b.id]), "checkpoint");
+    let last = count(&b.rootfs());
+    let out = b.berth(&["restore", "--bundle", &bundle, "--image-path", images, &b.id]);
+    assert_eq!(out.status.code(), Some(7), "restore's status: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&b.rootfs()), 25, "the restored loop did not run to its end from {last}");
+    let lines: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(String::from).collect();
+    assert_eq!(lines.len(), 4, "each hook once at create and once at restore: {lines:?}");
+    assert!(lines[2].starts_with("prestart ") && lines[3].starts_with("createRuntime "), "{lines:?}");
+    let state: serde_json::Value = serde_json::from_str(lines[2].split_once(' ').unwrap().1).unwrap();
+    assert_eq!(state["id"], b.id.as_str());
+    assert!(state["pid"].as_i64().unwrap() > 0, "{state}");
+    // Ended and deleted, as `run` leaves it.
+    let err = assert_one_line_error(&b.berth(&["state", &b.id]));
+    assert!(err.contains("does not exist"), "{err}");
+    b.assert_clean();
+}

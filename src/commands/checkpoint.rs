@@ -59,12 +59,7 @@ pub fn run(g: &GlobalOpts, a: &CheckpointArgs) -> Result<i32> {
         freeze_cgroup: freezer_of(&state),
         terminal: config.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false),
     };
-    let meta = images::Meta {
-        id: a.id.clone(),
-        config_digest: images::config_digest(&state.bundle)?,
-        stdio,
-        terminal: dump.terminal,
-    };
+    let meta = images::Meta { id: a.id.clone(), identity: images::identity(&config), stdio, terminal: dump.terminal };
     crate::logging::debug(&format!("checkpoint {}: pid {} into {}", a.id, dump.pid, image_dir.display()));
     criu::dump(&dump).in_container(&a.id)?;
     images::write(&image_dir, &meta)?;

@@ -70,7 +70,7 @@ fn prepare(g: &GlobalOpts, a: &RestoreArgs) -> Result<Prepared> {
     for w in &loaded.warnings {
         crate::logging::warn(w);
     }
-    if images::config_digest(&a.bundle)? != meta.config_digest {
+    if images::identity(&loaded.spec) != meta.identity {
         return Err(criu::Error::ForeignImages { id: meta.id.clone() }).flag("--image-path");
     }
     spec::validate::validate(&loaded.spec, &a.bundle).map_err(crate::Error::invalid_config)?;
@@ -102,6 +102,7 @@ fn materialize(
     state.cgroups = crate::cgroups::create(&cg.layout, &cg.rel)?;
     dir.save(state)?;
     cg.writes.execute()?;
+    mount_points(&p.plan)?;
     let root = criu_root(&p.plan.rootfs)?;
     let restore = criu::Restore {
         images: open_dir(&p.image_dir, "--image-path")?,
@@ -139,6 +140,23 @@ fn criu_root(rootfs: &Path) -> Result<PathBuf> {
     mount(none, "/", none, MsFlags::MS_SLAVE | MsFlags::MS_REC, none).sys("mount --make-rslave /")?;
     mount(Some(rootfs), rootfs, none, MsFlags::MS_BIND | MsFlags::MS_REC, none).sys_at("bind", rootfs)?;
     Ok(rootfs.to_path_buf())
+}
+
+/// CRIU mounts onto what the rootfs has, and a mount point made by the
+/// create that was checkpointed (a file bound over /etc/hosts) is not in a
+/// fresh bundle or a copied one: made now, as create makes them, inside
+/// the rootfs.
+fn mount_points(plan: &LaunchPlan) -> Result<()> {
+    use crate::rootfs::safe_path::{Kind, Root};
+    let root = Root::open(&plan.rootfs)?;
+    for m in &plan.mounts {
+        let kind = match (&m.source, m.options.is_bind()) {
+            (Some(src), true) if !src.is_dir() => Kind::File,
+            _ => Kind::Dir,
+        };
+        root.resolve(&m.destination, Some(kind)).with_field(|| format!("mounts[{}].destination", m.index))?;
+    }
+    Ok(())
 }
 
 fn open_dir(path: &Path, flag: &str) -> Result<OwnedFd> {

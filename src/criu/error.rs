@@ -23,8 +23,11 @@ pub enum Error {
     /// The image directory holds no checkpoint berth made.
     #[error("{} holds no checkpoint made by berth (no {what})", shown(.dir))]
     NoImages { dir: PathBuf, what: String },
-    /// The images are of a container whose config differs from the bundle's.
-    #[error("the images are of container {id:?}, whose config.json differs from this bundle's")]
+    /// The images are of a container that ran another program, or had
+    /// other kinds of namespace, than this bundle's.
+    #[error(
+        "the images are of container {id:?}, whose process.args, process.terminal or namespaces differ from this bundle's"
+    )]
     ForeignImages { id: String },
     /// A container must be running to be checkpointed (not paused: CRIU
     /// freezes it itself, and would thaw what the user froze).

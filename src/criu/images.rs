@@ -1,11 +1,13 @@
 //! What berth keeps beside CRIU's images: enough to restore the container
 //! from its bundle, and to refuse images made from another config.
 //!
-//! `berth.json` in the image directory holds the container's id, a digest of
-//! its config.json (a copied bundle has the same bytes, so a restore under
-//! another root or on another host matches), where its stdio went (the
-//! restored process gets the restorer's stdio in its place), and whether it
-//! had a terminal.
+//! `berth.json` in the image directory holds the container's id, what the
+//! images can only be restored with (the program, its terminal, the kinds
+//! of namespace: `identity`), where its stdio went (the restored process
+//! gets the restorer's stdio in its place), and whether it had a terminal.
+//! Paths, ids and mount sources may change between checkpoint and restore
+//! (a bundle copied to another host; podman writes a new config for a
+//! restore), so they are not part of the identity.
 
 use super::Error;
 use crate::error::{About, Result, SysResult};
@@ -17,8 +19,9 @@ pub const FILE: &str = "berth.json";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
     pub id: String,
-    /// FNV-1a of config.json's bytes: tells configs apart, not a secret.
-    pub config_digest: String,
+    /// FNV-1a of what the images need of the config (`identity`): tells
+    /// configs apart, not a secret.
+    pub identity: String,
     /// What init's fds 0, 1 and 2 were, as CRIU knows them (`pipe:[123]`,
     /// `file[mnt:inode]`): the restored process gets the restorer's stdio
     /// in their place. Empty for a terminal, which comes back on its own.
@@ -26,10 +29,24 @@ pub struct Meta {
     pub terminal: bool,
 }
 
-pub fn config_digest(bundle: &Path) -> Result<String> {
-    let path = bundle.join("config.json");
-    let bytes = std::fs::read(&path).sys_at("read", &path)?;
-    Ok(format!("{:016x}", fnv1a(&bytes)))
+/// What a restore of these images needs the config to say as it said at
+/// the checkpoint: process.args, process.terminal, and the kinds of
+/// namespace (new or joined), as a digest.
+pub fn identity(config: &oci_spec::runtime::Spec) -> String {
+    let process = config.process().as_ref();
+    let mut kinds: Vec<String> = config
+        .linux()
+        .iter()
+        .flat_map(|l| l.namespaces().iter().flatten())
+        .map(|n| crate::spec::ns_kind::of(n.typ()).proc_name.to_string())
+        .collect();
+    kinds.sort();
+    let canonical = serde_json::json!({
+        "args": process.and_then(|p| p.args().clone()),
+        "terminal": process.and_then(|p| p.terminal()).unwrap_or(false),
+        "namespaces": kinds,
+    });
+    format!("{:016x}", fnv1a(canonical.to_string().as_bytes()))
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
