@@ -5,9 +5,9 @@ use k8s_cri::v1::image_service_client::ImageServiceClient;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
 use k8s_cri::v1::{
     ContainerConfig, ContainerMetadata, CreateContainerRequest, ImageSpec, LinuxContainerConfig,
-    LinuxContainerResources, LinuxPodSandboxConfig, LinuxSandboxSecurityContext, NamespaceMode, NamespaceOption,
-    PodSandboxConfig, PodSandboxMetadata, RemoveContainerRequest, RemovePodSandboxRequest, RunPodSandboxRequest,
-    StartContainerRequest, StopContainerRequest, StopPodSandboxRequest,
+    LinuxContainerResources, LinuxContainerSecurityContext, LinuxPodSandboxConfig, LinuxSandboxSecurityContext,
+    NamespaceMode, NamespaceOption, PodSandboxConfig, PodSandboxMetadata, RemoveContainerRequest,
+    RemovePodSandboxRequest, RunPodSandboxRequest, StartContainerRequest, StopContainerRequest, StopPodSandboxRequest,
 };
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -41,9 +41,21 @@ pub fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
-/// A pod as the kubelet describes it: its own network and IPC namespaces
-/// shared by its containers, a pid namespace per container, the pod's
-/// cgroup as parent and a log directory.
+/// The kubelet's default: the pod's network and IPC namespaces shared by
+/// its containers, a pid namespace per container. It says so twice, in the
+/// pod's config and in each container's: containerd reads the pid mode of a
+/// container from the container's.
+fn namespaces() -> NamespaceOption {
+    NamespaceOption {
+        network: NamespaceMode::Pod as i32,
+        pid: NamespaceMode::Container as i32,
+        ipc: NamespaceMode::Pod as i32,
+        ..Default::default()
+    }
+}
+
+/// A pod as the kubelet describes it, with its cgroup as parent and a log
+/// directory.
 pub fn pod_config(name: &str, log_directory: &Path, cgroup_parent: &str) -> PodSandboxConfig {
     PodSandboxConfig {
         metadata: Some(PodSandboxMetadata {
@@ -57,12 +69,7 @@ pub fn pod_config(name: &str, log_directory: &Path, cgroup_parent: &str) -> PodS
         linux: Some(LinuxPodSandboxConfig {
             cgroup_parent: cgroup_parent.into(),
             security_context: Some(LinuxSandboxSecurityContext {
-                namespace_options: Some(NamespaceOption {
-                    network: NamespaceMode::Pod as i32,
-                    pid: NamespaceMode::Container as i32,
-                    ipc: NamespaceMode::Pod as i32,
-                    ..Default::default()
-                }),
+                namespace_options: Some(namespaces()),
                 ..Default::default()
             }),
             ..Default::default()
@@ -84,7 +91,10 @@ pub fn container_config(name: &str, image: &str, argv: &[&str], memory: i64, cpu
                 cpu_shares,
                 ..Default::default()
             }),
-            ..Default::default()
+            security_context: Some(LinuxContainerSecurityContext {
+                namespace_options: Some(namespaces()),
+                ..Default::default()
+            }),
         }),
         ..Default::default()
     }
