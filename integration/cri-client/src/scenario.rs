@@ -736,14 +736,13 @@ impl Scenario<'_> {
         }
     }
 
+    /// Also after a RunPodSandbox that failed: a failed create must leave
+    /// nothing either.
     async fn leftovers(&mut self) {
-        if self.ids.is_empty() {
-            return;
-        }
         // The shim and the last processes go a moment after the calls
         // return; give them a bounded while.
         let deadline = Instant::now() + Duration::from_secs(10);
-        let pod_id = self.ids[0].clone();
+        let pod_id = self.ids.first().cloned().unwrap_or_default();
         let mut procs;
         loop {
             procs = self.live_procs(&pod_id);
@@ -802,6 +801,7 @@ impl Scenario<'_> {
         }
         let outcome = match (&self.netns, left.is_empty()) {
             (_, false) => Err(left.join("\n")),
+            (None, true) if pod_id.is_empty() => Ok("no pod was made".into()),
             (None, true) => Err("no netns path was seen in the pod's spec".into()),
             (Some(ns), true) => Ok(format!("{ns} gone")),
         };
@@ -819,7 +819,9 @@ impl Scenario<'_> {
                 .into_iter()
                 .map(|pid| format!("pid {pid} in {}", self.o.cgroup_parent)),
         );
-        left.extend(host::procs_naming(pod_id).into_iter().map(|(pid, cmd)| format!("pid {pid}: {cmd}")));
+        if !pod_id.is_empty() {
+            left.extend(host::procs_naming(pod_id).into_iter().map(|(pid, cmd)| format!("pid {pid}: {cmd}")));
+        }
         left
     }
 }
