@@ -68,7 +68,9 @@ test-v2: build rootfs
 
 # Real engines (podman, containerd, Docker; installed from Debian by the
 # script) run their containers through berth on this hybrid host, unified
-# cgroup2 left visible. The script prints ok/not ok per step.
+# cgroup2 left visible. The script prints ok/not ok per step. Then the CRI
+# as the kubelet drives it (integration/cri-test.sh, which builds its own
+# client in integration/cri-client).
 SHARED ?= ../shared
 ENGINES ?= podman containerd docker
 test-engines: build rootfs
@@ -78,6 +80,7 @@ test-engines: build rootfs
 	done; \
 	echo "== podman, rootless"; integration/rootless-podman.sh $(CURDIR)/$(BERTH) || fail=1; \
 	echo "== podman, checkpoint and restore"; integration/podman-checkpoint.sh $(CURDIR)/$(BERTH) || fail=1; \
+	echo "== containerd's CRI, handlers berth and runc"; CARGO=$(CARGO) integration/cri-test.sh $(CURDIR)/$(BERTH) || fail=1; \
 	exit $$fail
 
 # Benchmarks report; they never fail on timings.
@@ -126,4 +129,4 @@ lint:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(ROOTFS)
+	rm -rf $(ROOTFS) integration/cri-client/target
