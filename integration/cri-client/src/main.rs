@@ -36,12 +36,15 @@
 //! RunPodSandbox, CreateContainer and StartContainer of a `sleep`
 //! container, timed together, then StopContainer (SIGKILL), RemoveContainer,
 //! StopPodSandbox and RemovePodSandbox, timed apart. It prints one JSON
-//! object on stdout, times in milliseconds:
+//! object on one line of stdout, times in milliseconds (to the µs), keys in
+//! this order:
 //!
 //! ```text
-//! {"handler":"berth","runs":N,"median_ms":M,"durations_ms":[...],
-//!  "teardown_median_ms":T,"teardown_ms":[...]}
+//! {"durations_ms":[97.4,...],"handler":"berth","median_ms":97.389,"runs":N,
+//!  "teardown_median_ms":94.9,"teardown_ms":[94.937,...]}
 //! ```
+//!
+//! `durations_ms` are the N start times in the order they ran.
 //!
 //! and exits 0, or prints the failing call on stderr and exits 1.
 
