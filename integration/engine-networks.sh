@@ -13,7 +13,8 @@
 # name; --network host and none; bind mounts rw and ro, a named volume
 # across two containers, --tmpfs; podman's published port. A step that
 # fails with berth is run again with Debian's runc, and the output says
-# whether runc passes it (berth's fault) or not (the setup's).
+# whether runc passes it (berth's fault) or not (the setup's); with
+# ALSO_RUNC=1, runc runs every step as a control.
 # Prints "ok N - ..." / "not ok N - ..." per step and "N passed, N failed,
 # N skipped"; exit status 0 only if nothing failed. Installs from Debian
 # when missing: docker.io, containerd, runc, podman,
@@ -57,7 +58,13 @@ has() { printf '%s\n' "$OUT" | grep -qF -- "$1"; }
 check() {
     local d=$1 f=$2
     NOTE=""
-    if "$f" berth; then ok "$d${NOTE:+ ($NOTE)}"; return 0; fi
+    if "$f" berth; then
+        ok "$d${NOTE:+ ($NOTE)}"
+        if [ -n "${ALSO_RUNC:-}" ]; then
+            if "$f" runc; then ec_say "#   runc passes it too"; else ec_say "#   runc fails it"; tail_out 3; fi
+        fi
+        return 0
+    fi
     notok "$d${NOTE:+ ($NOTE)}"
     tail_out
     NOTE=""
@@ -198,7 +205,7 @@ if [ -n "$WEB_ID" ]; then
         ok "in the private netns: docker0 $addr, a DNAT rule for 18080 in nat/DOCKER, ip_forward=$fwd"
     else notok "in the private netns: docker0 '$addr', DNAT rules for 18080: $dnat, ip_forward=$fwd"; fi
 fi
-run "${D[@]}" rm -f web1-berth >/dev/null
+run "${D[@]}" rm -f web1-berth web1-runc >/dev/null
 
 check "user-defined network: docker network create berthnet; a container reaches 'web' by name" t_dns
 check "--network host: the container sees the links of dockerd's netns" t_host
