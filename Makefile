@@ -79,6 +79,7 @@ test-engines: build rootfs
 		ERS_HIDE_UNIFIED=0 RUNTIME=$(CURDIR)/$(BERTH) $(SHARED)/tools/engine-smoke.sh $$e || fail=1; \
 	done; \
 	echo "== podman, rootless"; integration/rootless-podman.sh $(CURDIR)/$(BERTH) || fail=1; \
+	echo "== docker and podman networks and volumes"; integration/engine-networks.sh $(CURDIR)/$(BERTH) || fail=1; \
 	echo "== podman, checkpoint and restore"; integration/podman-checkpoint.sh $(CURDIR)/$(BERTH) || fail=1; \
 	echo "== containerd's CRI, handlers berth and runc"; CARGO=$(CARGO) integration/cri-test.sh $(CURDIR)/$(BERTH) || fail=1; \
 	exit $$fail

@@ -526,3 +526,16 @@ fn item_06_bind_sources_only_the_hosts_root_can_reach() {
     assert!(err.contains("mounts[") && err.contains("not-makeable") && !err.contains("EPIPE"), "{err}");
     b.assert_clean();
 }
+
+/// A new network namespace has its loopback up, as runc and crun leave it:
+/// a service on 127.0.0.1 inside the container is reachable there.
+#[test]
+fn a_new_network_namespace_has_loopback_up() {
+    let mut b = Bundle::new("lo-up");
+    b.args(&["sh", "-c", "ip link show lo; (echo served | nc -l -p 8080 &) ; sleep 0.2; nc 127.0.0.1 8080"]);
+    let out = b.run();
+    assert_ok(&out, "run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("LOOPBACK,UP") && text.contains("served"), "{text}");
+    b.assert_clean();
+}

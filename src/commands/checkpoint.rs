@@ -11,7 +11,7 @@ use crate::cgroups::{self, Bound};
 use crate::cli::{CheckpointArgs, GlobalOpts};
 use crate::criu::{self, images};
 use crate::error::{About, Result, SysResult};
-use crate::state::{ContainerDir, State, Status};
+use crate::state::{ContainerDir, Status};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -35,6 +35,7 @@ pub fn run(g: &GlobalOpts, a: &CheckpointArgs) -> Result<i32> {
     let empty_net = empty_ns(a.criu.empty_ns.as_deref())?;
     criu::check::usable().in_container(&a.id)?;
     let pid = state.running_init()?.pid;
+    let cgroups = Bound::new(&cgroups::detect()?, &state.cgroups);
     let stdio = images::stdio_of(pid);
     // Files among init's stdio are the caller's, outside the container.
     let mut external = external_namespaces(&config)?;
@@ -54,9 +55,9 @@ pub fn run(g: &GlobalOpts, a: &CheckpointArgs) -> Result<i32> {
         link_remap: a.link_remap,
         page_server,
         status_fd,
-        external_mounts: external_mounts(&config, &state)?,
+        external_mounts: external_mounts(&config, &cgroups)?,
         external,
-        freeze_cgroup: freezer_of(&state),
+        freeze_cgroup: freezer_of(&cgroups),
         terminal: config.process().as_ref().and_then(|p| p.terminal()).unwrap_or(false),
     };
     let meta = images::Meta { id: a.id.clone(), identity: images::identity(&config), stdio, terminal: dump.terminal };
@@ -142,7 +143,7 @@ fn status_fd(text: &str) -> Result<i32> {
 /// their path inside (key and value both) and restore maps them to the
 /// bundle's sources again. Bind mounts from config.json, and the cgroup
 /// directories bound in where the container has no cgroup namespace.
-fn external_mounts(config: &Spec, state: &State) -> Result<Vec<(String, String)>> {
+fn external_mounts(config: &Spec, cgroups: &Bound) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for m in config.mounts().iter().flatten() {
         let options = m.options().as_deref().unwrap_or_default();
@@ -151,7 +152,7 @@ fn external_mounts(config: &Spec, state: &State) -> Result<Vec<(String, String)>
         if bind {
             out.push((dest.clone(), dest));
         } else if matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2")) && !own_cgroup_namespace(config) {
-            out.extend(cgroup_binds(&dest, state));
+            out.extend(cgroup_binds(&dest, cgroups));
         }
     }
     Ok(out)
@@ -162,10 +163,8 @@ fn own_cgroup_namespace(config: &Spec) -> bool {
 }
 
 /// Where berth bound the container's cgroup directories under `dest`.
-fn cgroup_binds(dest: &str, state: &State) -> Vec<(String, String)> {
-    let Ok(layout) = cgroups::detect() else { return vec![] };
-    let bound = Bound::new(&layout, &state.cgroups);
-    if layout.kind == cgroups::Kind::Unified {
+fn cgroup_binds(dest: &str, bound: &Bound) -> Vec<(String, String)> {
+    if bound.kind == cgroups::Kind::Unified {
         return if bound.pairs.is_empty() { vec![] } else { vec![(dest.to_string(), dest.to_string())] };
     }
     bound
@@ -208,8 +207,6 @@ pub fn external_key(typ: LinuxNamespaceType) -> Option<&'static str> {
 }
 
 /// The container's freezer: v1's freezer directory, else its v2 one.
-fn freezer_of(state: &State) -> Option<PathBuf> {
-    let layout = cgroups::detect().ok()?;
-    let bound = Bound::new(&layout, &state.cgroups);
+fn freezer_of(bound: &Bound) -> Option<PathBuf> {
     bound.v1("freezer").map(Path::to_path_buf).or_else(|| bound.v2().map(|(_, d)| d.to_path_buf()))
 }

@@ -94,6 +94,11 @@ fn setup(plan: &LaunchPlan, ctx: &Context, chan: &Channel) -> Result<Ready> {
     sysctl(plan)?;
     finish_rootfs(plan)?;
     set_names(plan)?;
+    if plan.ns.new_net {
+        // A new network namespace starts with lo down; runc and crun bring
+        // it up, and programs that serve on 127.0.0.1 count on it.
+        crate::sys::loopback_up().sys("ioctl SIOCSIFFLAGS lo").field("linux.namespaces (network)")?;
+    }
     if let Some(peer) = &tty {
         super::console::become_stdio(peer)?;
     }

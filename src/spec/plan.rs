@@ -87,6 +87,8 @@ pub struct NamespacePlan {
     pub has_mount_ns: bool,
     pub new_pid: bool,
     pub new_uts: bool,
+    /// A network namespace of its own, new: its loopback is brought up.
+    pub new_net: bool,
 }
 
 impl NamespacePlan {
@@ -296,6 +298,7 @@ fn namespaces(spec: &Spec) -> Result<NamespacePlan> {
         has_mount_ns: list.iter().any(|n| n.typ() == LinuxNamespaceType::Mount),
         new_pid: new_pid || list.iter().any(|n| n.typ() == LinuxNamespaceType::Pid),
         new_uts: new.contains(CloneFlags::CLONE_NEWUTS),
+        new_net: new.contains(CloneFlags::CLONE_NEWNET),
     })
 }
 

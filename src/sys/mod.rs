@@ -254,6 +254,25 @@ pub fn cstr(path: &Path) -> std::io::Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
 }
 
+/// Brings the loopback interface of our network namespace up.
+pub fn loopback_up() -> std::io::Result<()> {
+    // SAFETY: a datagram socket, closed below; it only carries the ioctls.
+    let sock = errno_result(unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) } as _)?;
+    // SAFETY: the fd was just returned to us and nothing else owns it.
+    let sock = unsafe { OwnedFd::from_raw_fd(sock as RawFd) };
+    // SAFETY: an ifreq zeroed and named "lo", valid for both ioctls.
+    unsafe {
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (slot, b) in req.ifr_name.iter_mut().zip(b"lo\0") {
+            *slot = *b as libc::c_char;
+        }
+        errno_result(libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) as _)?;
+        req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+        errno_result(libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) as _)?;
+    }
+    Ok(())
+}
+
 /// What berth reads of /proc/PID/stat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcStat {
