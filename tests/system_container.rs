@@ -329,7 +329,7 @@ fn soak_with_an_exec_every_second_stays_flat() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let cgroup = |f: &Figures| f.cgroup_kib.map_or("-".to_string(), |k| format!("{k} KiB"));
     eprintln!(
-        "soak: {seconds} s, {} execs of wget, {} cron jobs ran",
+        "soak: {seconds} s, {} execs of wget; crond ran its job {} times",
         latencies.len(),
         log(&b, "cron-ran").lines().count()
     );
