@@ -84,9 +84,12 @@ test-engines: build rootfs
 	echo "== containerd's CRI, handlers berth and runc"; CARGO=$(CARGO) integration/cri-test.sh $(CURDIR)/$(BERTH) || fail=1; \
 	exit $$fail
 
-# Benchmarks report; they never fail on timings.
+# Benchmarks report; they never fail on timings. SOAK=1 adds a soak of the
+# system container (integration/system-container.sh) under berth, 10 minutes
+# (SOAK_SECONDS=N to change it) with an exec every second: init's fds, memory,
+# the state dir at the start and the end, exec latency per minute.
 bench: build rootfs
-	BERTH=$(BERTH) integration/bench.py
+	BERTH=$(BERTH) integration/bench.py $(if $(filter 1,$(SOAK)),--soak)
 
 bench-seccomp: build rootfs test-deps
 	BERTH=$(BERTH) integration/bench-seccomp.py 30

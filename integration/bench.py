@@ -12,7 +12,14 @@ of them alike, and reports medians and ratios (never asserts a timing):
   4. the smallest memory limit under which `run true` still succeeds: the
      container's own, and one on the runtime process;
   5. N containers started concurrently (N = 10, 100, 1000): total time;
-  6. `state` and `list` latency with 1000 containers present.
+  6. `state` and `list` latency with 1000 containers present;
+  7. with --soak (`make bench SOAK=1`), berth only: a system container
+     (busybox init, syslogd, crond, httpd: integration/system-container.sh,
+     as tests/system_container.rs runs it) for SOAK_SECONDS (default 600)
+     with an `exec` every second: init's fds, the container's memory and the
+     state directory at the start and the end, exec latency per minute.
+     --soak-only runs the soak alone and prints its section (written to a
+     file only when --out is given).
 Writes a Markdown report and a PNG plot of per-container time against N.
 
 Runs as root inside a private mount namespace, with /sys/fs/cgroup/unified
@@ -36,6 +43,11 @@ RUNS = 10 if QUICK else 50
 CONCURRENCY = [10, 50] if QUICK else [10, 100, 1000]
 PRESENT = 100 if QUICK else 1000
 NAMESPACES = ["pid", "network", "ipc", "uts", "mount"]
+SOAK_ONLY = "--soak-only" in sys.argv
+SOAK = SOAK_ONLY or "--soak" in sys.argv
+SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "600"))
+if SOAK_ONLY and "--out" not in sys.argv:
+    OUT = None
 
 if os.environ.get("_BENCH_INNER") != "1":
     os.environ["_BENCH_INNER"] = "1"
@@ -307,6 +319,170 @@ def bench_state_list(b):
     return out
 
 
+SOAK_ID = "soak"
+SOAK_URL = "http://127.0.0.1:8080/"
+SOAK_SERVICES = ("syslogd", "crond", "httpd")
+
+
+def soak_bundle():
+    """The system container of tests/system_container.rs: its own writable
+    copy of the rootfs made into one by integration/system-container.sh, and
+    the same three capabilities added (crond switches to the crontab's user;
+    the inittab brings lo up). Its cgroup is under ours, for cleanup()."""
+    rootfs = os.path.join(WORK, "soak-rootfs")
+    shutil.copytree(os.path.join(TOP, "bundles/rootfs"), rootfs, symlinks=True)
+    sh("sh", os.path.join(HERE, "system-container.sh"), rootfs)
+    d = bundle("soak", ("/sbin/init",))
+    c = json.load(open(os.path.join(d, "config.json")))
+    c["root"] = {"path": rootfs, "readonly": False}
+    for s in ("bounding", "effective", "permitted"):
+        c["process"]["capabilities"][s] += ["CAP_SETUID", "CAP_SETGID", "CAP_NET_ADMIN"]
+    c["linux"]["cgroupsPath"] = "/%s/soak" % CGROUP_PARENT
+    json.dump(c, open(os.path.join(d, "config.json"), "w"))
+    return d, rootfs
+
+
+def soak_berth(*args, **kw):
+    return subprocess.run([RUNTIMES["berth"], "--root", root_of("berth")] + list(args),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, **kw)
+
+
+def soak_pids():
+    out = soak_berth("ps", "--format", "json", SOAK_ID)
+    return json.loads(out.stdout) if out.returncode == 0 else []
+
+
+def soak_program(pid):
+    try:
+        return os.path.basename(open("/proc/%d/cmdline" % pid, "rb").read().split(b"\0")[0].decode())
+    except OSError:
+        return ""
+
+
+def soak_settled(init):
+    """Init and one process per service, nothing else (no exec or httpd
+    child still ending), waited for up to 10 s; the pids."""
+    pids = []
+    for _ in range(200):
+        pids = soak_pids()
+        progs = sorted(soak_program(p) for p in pids if p != init)
+        if init in pids and progs == sorted(SOAK_SERVICES):
+            return pids
+        time.sleep(0.05)
+    raise RuntimeError("the system container never settled: %s" % [(p, soak_program(p)) for p in pids])
+
+
+def soak_figures(init):
+    pids = soak_settled(init)
+    rss = 0
+    for p in pids:
+        for line in open("/proc/%d/status" % p):
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+    cg = None
+    for f in ("memory.usage_in_bytes", "memory.current"):
+        for base in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup"):
+            path = os.path.join(base, CGROUP_PARENT, "soak", f)
+            if cg is None and os.path.exists(path):
+                cg = int(open(path).read()) // 1024
+    entries = size = 0
+    for top, dirs, files in os.walk(root_of("berth")):
+        for n in dirs + files:
+            entries += 1
+            size += os.lstat(os.path.join(top, n)).st_size
+    return {"fds": len(os.listdir("/proc/%d/fd" % init)), "rss": rss, "cgroup": cg,
+            "state_entries": entries, "state_bytes": size}
+
+
+def bench_soak():
+    """7: the system container under berth for SOAK_SECONDS, one `exec` of
+    wget (fetching httpd's page on the container's loopback) every second."""
+    d, rootfs = soak_bundle()
+    # Not through pipes: the container keeps berth's stdio, and reading a
+    # pipe to its end would wait for the container to end.
+    err = os.path.join(WORK, "soak-run.stderr")
+    try:
+        with open(err, "w") as f:
+            r = subprocess.run([RUNTIMES["berth"], "--root", root_of("berth"), "run", "-d", "--bundle", d, SOAK_ID],
+                               stdin=subprocess.DEVNULL, stdout=f, stderr=f)
+        if r.returncode != 0:
+            raise RuntimeError("run -d of the system container: %s" % open(err).read().strip())
+        init = json.loads(soak_berth("state", SOAK_ID, check=True).stdout)["pid"]
+        wget = [RUNTIMES["berth"], "--root", root_of("berth"), "exec", SOAK_ID, "wget", "-qO", "/dev/null", SOAK_URL]
+        for _ in range(200):  # until httpd answers, then once more as warm-up
+            if subprocess.run(wget, stdin=subprocess.DEVNULL, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.05)
+        start = soak_figures(init)
+        minutes, failed = [], 0
+        began = time.monotonic()
+        for i in range(SOAK_SECONDS):
+            if i % 60 == 0:
+                minutes.append([])
+            try:
+                minutes[-1].append(timed(wget)[0])
+            except RuntimeError:
+                failed += 1
+            time.sleep(max(0.0, began + i + 1 - time.monotonic()))
+        end = soak_figures(init)
+        cron_jobs = len(open(os.path.join(rootfs, "var/log/cron-ran")).readlines()) \
+            if os.path.exists(os.path.join(rootfs, "var/log/cron-ran")) else 0
+        # The graceful end, as the test checks it: init runs the shutdown
+        # actions, stopping the services in inittab order.
+        soak_berth("kill", SOAK_ID, "TERM")
+        stopped = None
+        t = time.monotonic()
+        for _ in range(400):
+            if json.loads(soak_berth("state", SOAK_ID).stdout or "{}").get("status") == "stopped":
+                stopped = time.monotonic() - t
+                break
+            time.sleep(0.05)
+        order = open(os.path.join(rootfs, "var/log/shutdown")).read().split() \
+            if os.path.exists(os.path.join(rootfs, "var/log/shutdown")) else []
+        return {"start": start, "end": end, "minutes": minutes, "failed": failed, "cron_jobs": cron_jobs,
+                "stopped": stopped, "order": order}
+    finally:
+        soak_berth("delete", "--force", SOAK_ID)
+
+
+def soak_report(soak):
+    s, e = soak["start"], soak["end"]
+    kib = lambda v: "-" if v is None else "%d KiB" % v
+    execs = sum(len(m) for m in soak["minutes"])
+    lines = [
+        "## Soak: a system container for %d minutes" % (SOAK_SECONDS // 60) if SOAK_SECONDS % 60 == 0
+        else "## Soak: a system container for %d s" % SOAK_SECONDS,
+        "",
+        "berth only (`make bench SOAK=1`; `SOAK_SECONDS` sets the length): the system container of "
+        "`tests/system_container.rs` (busybox init as pid 1 running syslogd, crond and httpd, set up by "
+        "`integration/system-container.sh`), one `berth exec ID wget` of httpd's page on the container's "
+        "loopback every second. Figures with the container settled (init and its three services only). "
+        "RSS is the sum over those four processes; the memory cgroup's usage also counts kernel memory, "
+        "charged in per-CPU batches, so it moves by some hundreds of KiB with no leak.",
+        "",
+        "| | start | end |",
+        "|---|---|---|",
+        "| init's open fds | %d | %d |" % (s["fds"], e["fds"]),
+        "| RSS of the container's processes | %d KiB | %d KiB |" % (s["rss"], e["rss"]),
+        "| memory cgroup usage | %s | %s |" % (kib(s["cgroup"]), kib(e["cgroup"])),
+        "| state directory (entries / bytes) | %d / %d | %d / %d |" % (
+            s["state_entries"], s["state_bytes"], e["state_entries"], e["state_bytes"]),
+        "",
+        "%d execs, %d failed; crond ran its every-minute job %d times; after `kill TERM` the container was "
+        "`stopped` in %s, the services stopped in the order %s." % (
+            execs, soak["failed"], soak["cron_jobs"],
+            "%.1f s" % soak["stopped"] if soak["stopped"] is not None else "(never, within 20 s)",
+            ", ".join(soak["order"]) or "(none recorded)"),
+        "",
+        "| minute | execs | median (ms) | max (ms) |",
+        "|---|---|---|---|",
+    ]
+    for i, m in enumerate(soak["minutes"]):
+        if m:
+            lines.append("| %d | %d | %.2f | %.2f |" % (i + 1, len(m), med(m), max(m)))
+    return "\n".join(lines) + "\n"
+
+
 def versions():
     v = {}
     for rt, binary in RUNTIMES.items():
@@ -404,6 +580,12 @@ def cleanup():
 
 
 try:
+    if SOAK_ONLY:
+        text = soak_report(bench_soak())
+        if OUT:
+            open(OUT, "w").write(text)
+        print(text)
+        sys.exit(0)
     b = bundle("true")
     run, floor = bench_run(b)
     phases = bench_phases(b)
@@ -412,6 +594,8 @@ try:
     conc = bench_concurrency(b)
     sl = bench_state_list(bundle("wait", ("/bin/sleep", "3600")))
     text = report(run, floor, phases, execs, minmem, conc, sl)
+    if SOAK:
+        text += "\n" + soak_report(bench_soak())
     extra = os.path.join(os.path.dirname(OUT), "benchmarks-notes.md")
     if os.path.exists(extra):  # the hand-written analysis, kept across runs
         text += "\n" + open(extra).read()
