@@ -327,8 +327,8 @@ SOAK_SERVICES = ("syslogd", "crond", "httpd")
 def soak_bundle():
     """The system container of tests/system_container.rs: its own writable
     copy of the rootfs made into one by integration/system-container.sh, and
-    the same three capabilities added (crond switches to the crontab's user;
-    the inittab brings lo up). Its cgroup is under ours, for cleanup()."""
+    the same two capabilities added (crond switches to the crontab's user).
+    Its cgroup is under ours, for cleanup()."""
     rootfs = os.path.join(WORK, "soak-rootfs")
     shutil.copytree(os.path.join(TOP, "bundles/rootfs"), rootfs, symlinks=True)
     sh("sh", os.path.join(HERE, "system-container.sh"), rootfs)
@@ -336,7 +336,7 @@ def soak_bundle():
     c = json.load(open(os.path.join(d, "config.json")))
     c["root"] = {"path": rootfs, "readonly": False}
     for s in ("bounding", "effective", "permitted"):
-        c["process"]["capabilities"][s] += ["CAP_SETUID", "CAP_SETGID", "CAP_NET_ADMIN"]
+        c["process"]["capabilities"][s] += ["CAP_SETUID", "CAP_SETGID"]
     c["linux"]["cgroupsPath"] = "/%s/soak" % CGROUP_PARENT
     json.dump(c, open(os.path.join(d, "config.json"), "w"))
     return d, rootfs

@@ -5,9 +5,9 @@
 # at shutdown. tests/system_container.rs and integration/bench.py (its soak)
 # both call it, so that the test and the benchmark run the same container.
 #   integration/system-container.sh ROOTFS
-# The config that goes with it: args ["/sbin/init"], capabilities for crond
-# (CAP_SETUID, CAP_SETGID: it changes to the crontab's user before each job)
-# and CAP_NET_ADMIN for the sysinit line that brings lo up.
+# The config that goes with it: args ["/sbin/init"], and capabilities for
+# crond (CAP_SETUID, CAP_SETGID: it changes to the crontab's user before
+# each job). berth brings a new network namespace's lo up, as runc does.
 #
 # What the container leaves for the tests to read (all under ROOTFS):
 #   var/log/messages   syslogd's file (the services and stop-service log there)
@@ -26,8 +26,6 @@ mkdir -p "$root/etc/crontabs" "$root/var/log" "$root/var/spool/cron" "$root/www"
 # Shutdown actions run in this order on SIGTERM (busybox init: "reboot"),
 # before init sends SIGTERM, then SIGKILL, to whatever is left.
 cat > "$root/etc/inittab" <<'EOF'
-# A new network namespace's lo starts down (runc brings it up; berth does not).
-::sysinit:/sbin/ip link set lo up
 ::sysinit:/bin/rm -f /var/log/shutdown
 ::respawn:/sbin/syslogd -n -O /var/log/messages
 ::respawn:/usr/sbin/crond -f -c /etc/crontabs -L /var/log/cron.log
