@@ -19,7 +19,13 @@ of them alike, and reports medians and ratios (never asserts a timing):
      with an `exec` every second: init's fds, the container's memory and the
      state directory at the start and the end, exec latency per minute.
      --soak-only runs the soak alone and prints its section (written to a
-     file only when --out is given).
+     file only when --out is given);
+  8. start time as engine users feel it, berth and runc (crun cannot run
+     under engines on this hybrid host): `docker run --rm busybox true`,
+     `podman run --rm busybox true` (integration/bench-engines.sh) and a
+     CRI pod start, sandbox + create + start (integration/cri-test.sh with
+     CRI_BENCH), ENGINE_RUNS each, alternating; with the runtime's own share
+     of it, from a wrapper that timestamps each runtime invocation.
 Writes a Markdown report and a PNG plot of per-container time against N.
 
 Runs as root inside a private mount namespace, with /sys/fs/cgroup/unified
@@ -46,6 +52,7 @@ NAMESPACES = ["pid", "network", "ipc", "uts", "mount"]
 SOAK_ONLY = "--soak-only" in sys.argv
 SOAK = SOAK_ONLY or "--soak" in sys.argv
 SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "600"))
+ENGINE_RUNS = 5 if QUICK else 20
 if SOAK_ONLY and "--out" not in sys.argv:
     OUT = None
 
@@ -562,6 +569,58 @@ def report(run, floor, phases, execs, minmem, conc, sl):
     return "\n".join(lines) + "\n"
 
 
+def bench_engines():
+    """8: docker, podman and the CRI with berth and with runc. Each script
+    keeps its engines in network and mount namespaces of their own."""
+    n = str(ENGINE_RUNS)
+    out = subprocess.run([os.path.join(HERE, "bench-engines.sh"), RUNTIMES["berth"], n],
+                         capture_output=True, text=True).stdout
+    rows = {(r["engine"], r["runtime"]): r for r in (json.loads(l) for l in out.splitlines() if l.startswith("{"))}
+    env = dict(os.environ, CRI_BENCH=n)
+    out = subprocess.run([os.path.join(HERE, "cri-test.sh"), RUNTIMES["berth"]],
+                         capture_output=True, text=True, env=env).stdout
+    for line in out.splitlines():
+        for tag, key in (("# bench ", "pods"), ("# bench-own ", "own")):
+            if line.startswith(tag):
+                handler, doc = line[len(tag):].split(": ", 1)
+                rows.setdefault(("cri", handler), {})[key] = json.loads(doc)
+    return rows
+
+
+def engines_report(rows):
+    def cell(engine, rt, f):
+        try:
+            return "%.0f" % f(rows[(engine, rt)])
+        except (KeyError, TypeError, IndexError, ValueError):
+            return "n/a"
+    def ratio_of(engine, f):
+        try:
+            return "%.2f" % (f(rows[(engine, "berth")]) / f(rows[(engine, "runc")]))
+        except (KeyError, TypeError, ZeroDivisionError, ValueError):
+            return "n/a"
+    lines = ["## Start time as engine users feel it", "",
+             "berth and runc (crun cannot run under engines on this hybrid host) as the runtime of Docker, podman and "
+             "containerd's CRI, %d runs each, alternating; medians. *Own* is the runtime's own share: the summed wall "
+             "time of its invocations during one start (a wrapper timestamps each call; docker and podman: medians of 3 "
+             "runs, their create, start and delete; the CRI: the mean of 3 pod starts, the create and start of the pause "
+             "and the container). Under Docker, `create` holds dockerd's network setup (its prestart hook); podman sets "
+             "the network up before it calls the runtime." % ENGINE_RUNS, "",
+             "| start | berth (ms) | runc (ms) | berth / runc | berth's own (ms) | runc's own (ms) |",
+             "|---|---|---|---|---|---|"]
+    for engine, what in (("docker", "`docker run --rm busybox true`"), ("podman", "`podman run --rm busybox true`")):
+        whole, own = (lambda r: r["median_ms"]), (lambda r: r["own_median_ms"])
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (what, cell(engine, "berth", whole), cell(engine, "runc", whole),
+                     ratio_of(engine, whole), cell(engine, "berth", own), cell(engine, "runc", own)))
+    whole, own = (lambda r: r["pods"]["median_ms"]), (lambda r: r["own"]["own_ms_mean"])
+    lines.append("| CRI pod start (RunPodSandbox, CreateContainer, StartContainer) | %s | %s | %s | %s | %s |" % (
+        cell("cri", "berth", whole), cell("cri", "runc", whole), ratio_of("cri", whole),
+        cell("cri", "berth", own), cell("cri", "runc", own)))
+    down = lambda r: r["pods"]["teardown_median_ms"]
+    lines += ["", "A pod's teardown (StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox): berth %s ms, "
+              "runc %s ms (medians)." % (cell("cri", "berth", down), cell("cri", "runc", down)), ""]
+    return "\n".join(lines)
+
+
 def cleanup():
     for ctrl in os.listdir("/sys/fs/cgroup"):
         base = os.path.join("/sys/fs/cgroup", ctrl, CGROUP_PARENT)
@@ -594,6 +653,7 @@ try:
     conc = bench_concurrency(b)
     sl = bench_state_list(bundle("wait", ("/bin/sleep", "3600")))
     text = report(run, floor, phases, execs, minmem, conc, sl)
+    text += "\n" + engines_report(bench_engines())
     if SOAK:
         text += "\n" + soak_report(bench_soak())
     extra = os.path.join(os.path.dirname(OUT), "benchmarks-notes.md")
