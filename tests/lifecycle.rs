@@ -152,6 +152,22 @@ fn kill_accepts_names_and_numbers_and_all() {
     b.assert_clean();
 }
 
+/// `kill --all` sends real-time signals too: init traps SIGRTMIN+1 and exits
+/// with a status of its own, which only that signal leads to.
+#[test]
+fn kill_all_sends_a_real_time_signal() {
+    let mut b = Bundle::new("killrt");
+    let rt = (libc::SIGRTMIN() + 1).to_string();
+    b.args(&["/bin/sh", "-c", &format!("trap 'exit 7' {rt}; while :; do sleep 0.1; done")]);
+    let bundle = b.path().to_str().unwrap().to_string();
+    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    std::thread::sleep(Duration::from_millis(200)); // the trap is set
+    assert_ok(&b.berth(&["kill", "--all", &b.id, "SIGRTMIN+1"]), "kill --all SIGRTMIN+1");
+    wait_status(&b, "stopped");
+    assert_ok(&b.berth(&["delete", &b.id]), "delete");
+    b.assert_clean();
+}
+
 #[test]
 fn list_shows_containers_in_every_format() {
     let mut b = Bundle::new("list");

@@ -166,6 +166,50 @@ fn the_verbs_work_for_the_user() {
     u.assert_clean(&b);
 }
 
+/// Without a cgroup and without a pid namespace of its own, a container's
+/// processes are init and its descendants: `delete --force` ends them all,
+/// not only init.
+#[test]
+fn delete_force_without_cgroup_or_pid_namespace_ends_every_process() {
+    if !userns_allowed() {
+        return;
+    }
+    let u = User::get("berth-rl-test");
+    let mut b = u.bundle("rl-nopidns");
+    b.config["linux"]["namespaces"].as_array_mut().unwrap().retain(|n| n["type"] != "pid");
+    // A new proc needs a pid namespace our user namespace owns.
+    b.config["mounts"].as_array_mut().unwrap().retain(|m| m["type"] != "proc");
+    b.args(&["sh", "-c", "sleep 61 & sleep 62 & wait"]);
+    let bundle = b.path().to_str().unwrap().to_string();
+    assert_ok(&u.run_on(&b, &["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let pids = loop {
+        let out = u.run_on(&b, &["ps", "--format", "json", &b.id]);
+        assert_ok(&out, "ps");
+        let pids: Vec<i32> = serde_json::from_slice(&out.stdout).unwrap();
+        if pids.len() == 3 {
+            break pids;
+        }
+        assert!(std::time::Instant::now() < deadline, "sh and its two sleeps never all listed: {pids:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_ok(&u.run_on(&b, &["delete", "--force", &b.id]), "delete --force");
+    let alive = |pid: &i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while pids.iter().any(alive) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left running after delete --force: {:?}",
+            pids.iter().filter(|p| alive(p)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    u.assert_clean(&b);
+}
+
 /// Another user can neither see nor touch the first one's containers.
 #[test]
 fn a_second_user_cannot_reach_the_first_users_containers() {

@@ -235,6 +235,13 @@ impl SelfJoin {
         Ok(SelfJoin(files))
     }
 
+    /// The files' fds, for a forked child to write "0" to before it execs
+    /// (the files stay ours to close).
+    pub fn raw_fds(&self) -> Vec<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        self.0.iter().map(|(_, f)| f.as_raw_fd()).collect()
+    }
+
     /// Moves us in, and closes the files.
     pub fn enter(self) -> Result<()> {
         use std::io::Write;
@@ -603,10 +610,7 @@ pub fn signal_all(placement: &Placement, sig: i32) -> Result<()> {
             crate::logging::warn(&format!("kill --all: signalling without freezing: {e:#}"));
         }
     }
-    let signal = nix::sys::signal::Signal::try_from(sig).ok();
-    for pid in pids(placement)? {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
-    }
+    crate::sys::signal_each(&pids(placement)?, sig);
     if let (Some(f), true) = (&freezer, !was_frozen || sig == libc::SIGKILL) {
         f.thaw()?;
     }

@@ -41,17 +41,27 @@ pub fn destroy(dir: ContainerDir, state: &State) -> Result<()> {
 /// paused container so its tasks can die; then waits for init to be gone.
 fn kill_and_wait(state: &State) {
     let init = state.init();
+    let has_cgroup = !state.cgroups.dirs.is_empty();
+    if !has_cgroup {
+        // No cgroup (rootless): the processes are found through init, so
+        // before it dies (see state::members).
+        kill_members(state);
+    }
     if let Some(init) = &init {
         let _ = init.signal(libc::SIGKILL, &state.id);
     }
     // An empty cgroup (the usual case: init has exited) has nothing to kill or thaw.
-    if crate::cgroups::pids(&state.cgroups).map_or(true, |p| !p.is_empty()) {
-        if let Err(e) = crate::cgroups::signal_all(&state.cgroups, libc::SIGKILL) {
-            crate::logging::debug(&format!("delete: {e:#}"));
-        }
+    if has_cgroup && crate::cgroups::pids(&state.cgroups).map_or(true, |p| !p.is_empty()) {
+        kill_members(state);
         crate::cgroups::freezer::thaw_if_frozen(&state.cgroups);
     }
     if let Some(init) = init {
         init.wait_exit(std::time::Duration::from_secs(10));
+    }
+}
+
+fn kill_members(state: &State) {
+    if let Err(e) = crate::state::members::signal_all(state, libc::SIGKILL) {
+        crate::logging::debug(&format!("delete: {e:#}"));
     }
 }

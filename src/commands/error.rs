@@ -14,10 +14,12 @@ pub enum Error {
     /// running (use --force)", "container not running").
     #[error("{}", wrong_status(.verb, *.status))]
     WrongStatus { verb: String, status: Status },
-    /// `kill`'s signal: neither a name (KILL, SIGKILL, kill, SIGRTMIN+1)
-    /// nor a number from 0 to SIGRTMAX.
-    #[error("signal {signal:?}: {}", if .signal.parse::<i64>().is_ok() { "out of range" } else { "unknown signal" })]
+    /// `kill`'s signal: not a name (KILL, SIGKILL, kill, SIGRTMIN+1).
+    #[error("signal {signal:?}: unknown signal")]
     UnknownSignal { signal: String },
+    /// `kill`'s signal: a number, but not one from 0 to SIGRTMAX.
+    #[error("signal {signal:?}: out of range")]
+    SignalOutOfRange { signal: String },
     /// `--preserve-fds N` (plus LISTEN_FDS=`listen` from socket activation)
     /// passes fds 3..3+N+listen; `fd` among them is not open in our caller's
     /// hands, so it would hand over one of ours.

@@ -32,35 +32,27 @@ fn signal_init(state: &State, sig: i32) -> Result<()> {
     state.running_init()?.signal(sig, &state.id)
 }
 
-/// Every process in the container's cgroup (see `cgroups::signal_all`:
-/// cgroup.kill on v2, else pid by pid under the freezer). A container with
-/// no cgroup (rootless) has its processes found by pid namespace, and
-/// signalled without a freezer to hold them still.
-pub fn signal_all(state: &State, sig: i32) -> Result<()> {
-    if state.cgroups.dirs.is_empty() && state.cgroups.none_delegated {
-        let signal = nix::sys::signal::Signal::try_from(sig).ok();
-        for pid in crate::state::members::pids(state)? {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
-        }
-        return Ok(());
-    }
-    crate::cgroups::signal_all(&state.cgroups, sig).flag("--all").in_container(&state.id)
+fn signal_all(state: &State, sig: i32) -> Result<()> {
+    crate::state::members::signal_all(state, sig).flag("--all").in_container(&state.id)
 }
 
 /// "KILL", "SIGKILL", "kill", "9": runc accepts all of them.
 pub fn parse_signal(s: &str) -> Result<i32> {
-    if let Ok(n) = s.parse::<i32>() {
-        // 0 sends nothing and checks the process exists, as kill(2) does.
-        if (0..=libc::SIGRTMAX()).contains(&n) {
-            return Ok(n);
+    // 0 sends nothing and checks the process exists, as kill(2) does.
+    let in_range = |n: i64| -> Result<i32> {
+        match i32::try_from(n) {
+            Ok(n) if (0..=libc::SIGRTMAX()).contains(&n) => Ok(n),
+            _ => Err(Error::SignalOutOfRange { signal: s.into() }.into()),
         }
-        return Err(Error::UnknownSignal { signal: s.into() }.into());
+    };
+    if let Ok(n) = s.parse::<i64>() {
+        return in_range(n);
     }
     let upper = s.to_ascii_uppercase();
     let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
     if let Some(rt) = name.strip_prefix("SIGRTMIN+") {
-        if let Ok(n) = rt.parse::<i32>() {
-            return Ok(libc::SIGRTMIN() + n);
+        if let Ok(n) = rt.parse::<i64>() {
+            return in_range(i64::from(libc::SIGRTMIN()) + n);
         }
     }
     name.parse::<nix::sys::signal::Signal>()
@@ -83,5 +75,7 @@ mod tests {
         assert_eq!(parse_signal("0").unwrap(), 0);
         assert!(parse_signal("-1").is_err());
         assert_eq!(parse_signal("999").unwrap_err().to_string(), "signal \"999\": out of range");
+        assert_eq!(parse_signal("99999999999").unwrap_err().to_string(), "signal \"99999999999\": out of range");
+        assert!(parse_signal("SIGRTMIN+99").is_err(), "beyond SIGRTMAX");
     }
 }

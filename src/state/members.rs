@@ -24,6 +24,19 @@ pub fn pids(state: &State) -> Result<Vec<i32>> {
     })
 }
 
+/// Every process of the container (see `cgroups::signal_all`: cgroup.kill
+/// on v2, else pid by pid under the freezer). Without a cgroup they are
+/// found as `pids` finds them and signalled with no freezer to hold them
+/// still; with a shared pid namespace, call this while init lives, since
+/// its descendants are found through it.
+pub fn signal_all(state: &State, sig: i32) -> Result<()> {
+    if state.cgroups.dirs.is_empty() {
+        crate::sys::signal_each(&pids(state)?, sig);
+        return Ok(());
+    }
+    crate::cgroups::signal_all(&state.cgroups, sig)
+}
+
 /// Every process /proc lists, by pid.
 fn host_pids() -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return vec![] };

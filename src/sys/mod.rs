@@ -95,6 +95,16 @@ pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
+/// Sends `sig` to each pid, ignoring the ones gone meanwhile. Any signal
+/// number the kernel knows, real-time ones included (nix's `Signal` has no
+/// real-time signals, and `kill(pid, None)` would send 0).
+pub fn signal_each(pids: &[i32], sig: i32) {
+    for &pid in pids {
+        // SAFETY: kill(2) with integer arguments; no memory is passed.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
 pub fn pidfd_send_signal(pidfd: &OwnedFd, sig: i32) -> std::io::Result<()> {
     // SAFETY: plain syscall; a null siginfo means "as kill(2) would".
     errno_result(unsafe {
