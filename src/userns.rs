@@ -158,14 +158,16 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
 /// Writes the maps of `pid`'s new user namespace: uid, then (with
 /// setgroups denied first where the kernel wants it) gid.
 pub fn write(pid: i32, maps: &IdMaps) -> Result<()> {
-    let proc = || ProcFs::open().field("linux.uidMappings");
+    let mut proc = None;
     match &maps.uid_writer {
-        Writer::Direct => proc()?.write_pid(pid, "uid_map", map_text(&maps.uid).as_bytes()).field(Kind::uid().field)?,
+        Writer::Direct => {
+            opened(&mut proc)?.write_pid(pid, "uid_map", map_text(&maps.uid).as_bytes()).field(Kind::uid().field)?
+        }
         Writer::Helper(helper) => run_helper(helper, pid, &maps.uid, &Kind::uid())?,
     }
     match &maps.gid_writer {
         Writer::Direct => {
-            let proc = proc()?;
+            let proc = opened(&mut proc)?;
             if maps.deny_setgroups {
                 proc.write_pid(pid, "setgroups", b"deny").field(Kind::gid().field)?;
             }
@@ -173,6 +175,15 @@ pub fn write(pid: i32, maps: &IdMaps) -> Result<()> {
         }
         Writer::Helper(helper) => run_helper(helper, pid, &maps.gid, &Kind::gid()),
     }
+}
+
+/// One handle on /proc for both maps, opened when first needed (opening
+/// one is a mount of its own).
+fn opened(proc: &mut Option<ProcFs>) -> Result<&ProcFs> {
+    if let Some(open) = proc.take() {
+        return Ok(proc.insert(open));
+    }
+    Ok(proc.insert(ProcFs::open().field("linux.uidMappings")?))
 }
 
 /// `newuidmap PID ID HOSTID COUNT...`, with no environment of ours.

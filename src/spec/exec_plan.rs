@@ -60,18 +60,17 @@ pub fn compile(target: Target, config: &Spec, process: &Process, opts: Options) 
         linux.seccomp().as_ref().and_then(|s| s.listener_path().as_deref()),
     )?;
     let personality = super::plan::personality(&linux)?;
+    let own_user_ns = setns_flags.contains(CloneFlags::CLONE_NEWUSER) || parent_joins_user;
     // In the container's user namespace the process may hold every capability.
-    let grantable = if setns_flags.contains(CloneFlags::CLONE_NEWUSER) || parent_joins_user {
-        crate::security::caps::kernel_caps()
-    } else {
-        crate::security::caps::held_by_us()
-    };
+    let grantable =
+        if own_user_ns { crate::security::caps::kernel_caps() } else { crate::security::caps::held_by_us() };
     let mut handoff = super::plan::handoff(process, grantable, seccomp.is_some(), personality, opts.preserve_fds)?;
     if let Some(args) = opts.command {
         handoff.args = args;
     }
-    // A rootless container mapping only its creator's gid denies setgroups.
-    handoff.user.groups_denied = setgroups_denied(target.pid);
+    // A rootless container mapping only its creator's gid denies setgroups
+    // (only a user namespace of the container's own can).
+    handoff.user.groups_denied = own_user_ns && setgroups_denied(target.pid);
     let initial_cpus = crate::security::process_attrs::cpu_list(
         process.exec_cpu_affinity().as_ref().and_then(|a| a.initial().as_ref()),
         "process.execCPUAffinity.initial",
