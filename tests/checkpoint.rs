@@ -8,27 +8,14 @@ use common::*;
 use serde_json::json;
 use std::path::Path;
 
-/// `criu check`'s verdict here: None when it passes.
-fn criu_fails_here() -> Option<String> {
-    let out = std::process::Command::new("criu").arg("check").output().ok()?;
-    (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn sleeping(name: &str) -> Bundle {
-    let mut b = Bundle::new(name);
-    b.args(&["sleep", "60"]);
-    let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
-    b
-}
-
 #[test]
 fn where_criu_cannot_work_checkpoint_says_so_and_the_container_runs_on() {
-    let Some(why) = criu_fails_here() else {
-        eprintln!("SKIP: criu check passes on this host; the guest's tests cover checkpoints");
-        return;
+    let why = match criu_check() {
+        Criu::Fails(why) => why,
+        Criu::Works => return eprintln!("SKIP: criu check passes on this host; the guest's tests cover checkpoints"),
+        Criu::Missing => return eprintln!("SKIP: criu is not installed (make test installs it)"),
     };
-    let b = sleeping("ckpt-unusable");
+    let b = running("ckpt-unusable", |_| {});
     let images = b.path().join("images");
     let out = b.berth(&["checkpoint", "--image-path", images.to_str().unwrap(), &b.id]);
     let err = assert_one_line_error(&out);
@@ -38,11 +25,12 @@ fn where_criu_cannot_work_checkpoint_says_so_and_the_container_runs_on() {
     assert!(err.contains(cause), "the cause {cause:?} is not named: {err}");
     assert_eq!(b.state()["status"], "running", "the container was touched");
     assert_ok(&b.berth(&["exec", &b.id, "true"]), "exec after the failed checkpoint");
+    stop(&b);
 }
 
 #[test]
 fn only_a_running_container_is_checkpointed() {
-    let b = sleeping("ckpt-paused");
+    let b = running("ckpt-paused", |_| {});
     let images = b.path().join("images");
     let images = images.to_str().unwrap();
     assert_ok(&b.berth(&["pause", &b.id]), "pause");
@@ -55,15 +43,17 @@ fn only_a_running_container_is_checkpointed() {
     let err = assert_one_line_error(&b.berth(&["checkpoint", "--image-path", images, &b.id]));
     assert!(err.contains("stopped"), "{err}");
     assert!(!Path::new(images).join("inventory.img").exists());
+    stop(&b);
 }
 
 #[test]
 fn an_image_path_that_cannot_be_made_is_named() {
-    let b = sleeping("ckpt-badpath");
+    let b = running("ckpt-badpath", |_| {});
     let under_a_file = b.path().join("config.json").join("images");
     let err = assert_one_line_error(&b.berth(&["checkpoint", "--image-path", under_a_file.to_str().unwrap(), &b.id]));
     assert!(err.contains("--image-path") && err.contains("config.json/images"), "{err}");
     assert_eq!(b.state()["status"], "running");
+    stop(&b);
 }
 
 #[test]
@@ -87,17 +77,32 @@ fn restore_refuses_what_cannot_be_restored() {
     let err = assert_one_line_error(&out);
     assert!(err.contains("--image-path") && err.contains("\"other\""), "{err}");
     b.assert_clean();
+    // A namespace --empty-ns cannot leave empty, refused before anything is made.
+    let out = b.berth(&[
+        "restore",
+        "--empty-ns",
+        "ipc",
+        "--bundle",
+        &bundle,
+        "--image-path",
+        images.to_str().unwrap(),
+        &b.id,
+    ]);
+    let err = assert_one_line_error(&out);
+    assert!(err.contains("--empty-ns") && err.contains("ipc"), "{err}");
+    b.assert_clean();
 }
 
 #[test]
 fn restore_refuses_an_id_in_use() {
-    let b = sleeping("rst-inuse");
+    let b = running("rst-inuse", |_| {});
     let images = b.path().join("images");
     std::fs::create_dir(&images).unwrap();
     let out = b.berth(&["restore", "--bundle", &b.bundle_arg(), "--image-path", images.to_str().unwrap(), &b.id]);
     let err = assert_one_line_error(&out);
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(b.state()["status"], "running", "the running container was touched");
+    stop(&b);
 }
 
 #[test]

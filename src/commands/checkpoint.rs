@@ -145,10 +145,13 @@ fn status_fd(text: &str) -> Result<i32> {
 /// directories bound in where the container has no cgroup namespace.
 fn external_mounts(config: &Spec, cgroups: &Bound) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for m in config.mounts().iter().flatten() {
-        let options = m.options().as_deref().unwrap_or_default();
-        let bind = m.typ().as_deref() == Some("bind") || options.iter().any(|o| o == "bind" || o == "rbind");
-        let dest = m.destination().to_string_lossy().into_owned();
+    for (i, m) in config.mounts().iter().flatten().enumerate() {
+        let field = |name: &str| format!("mounts[{i}].{name}");
+        let options = crate::rootfs::options::parse(m.options().as_deref().unwrap_or_default())
+            .with_field(|| field("options"))?;
+        let bind = m.typ().as_deref() == Some("bind") || options.is_bind();
+        let dest = crate::spec::plan::relative_destination(m.destination()).with_field(|| field("destination"))?;
+        let dest = mount_key(&dest);
         if bind {
             out.push((dest.clone(), dest));
         } else if matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2")) && !own_cgroup_namespace(config) {
@@ -156,6 +159,13 @@ fn external_mounts(config: &Spec, cgroups: &Bound) -> Result<Vec<(String, String
         }
     }
     Ok(out)
+}
+
+/// How CRIU knows an external mount: its path inside the container, made
+/// absolute from the normalized destination (the same at restore, where
+/// the bundle may spell it differently).
+pub fn mount_key(relative: &Path) -> String {
+    Path::new("/").join(relative).to_string_lossy().into_owned()
 }
 
 fn own_cgroup_namespace(config: &Spec) -> bool {

@@ -65,28 +65,8 @@ struct Prepared {
 }
 
 fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepared> {
-    spec::validate::container_id(&a.id)?;
-    // Said first, before any other finding; making the directory later is
-    // what decides a race.
-    if g.root.join(&a.id).exists() {
-        return Err(crate::state::Error::Exists).in_container(&a.id);
-    }
-    let loaded = spec::load(&a.bundle)?;
-    for w in &loaded.warnings {
-        crate::logging::warn(w);
-    }
-    let mut config = loaded.spec;
-    if g.systemd_cgroup {
-        let path = config.linux().as_ref().and_then(|l| l.cgroups_path().clone()).unwrap_or_default();
-        cgroups::systemd::parse(&path.to_string_lossy())?;
-        let why = match cgroups::systemd::running() {
-            false => "systemd is not running on this host (no /run/systemd/system)",
-            true => "the systemd cgroup driver is not supported yet",
-        };
-        return Err(crate::Error::flag("--systemd-cgroup", why));
-    }
-    // runc's prefix for a config it refuses; engines match it.
-    spec::validate::validate(&config, &a.bundle).map_err(crate::Error::invalid_config)?;
+    free_id(g, &a.id)?;
+    let mut config = load_valid(g, &a.bundle, |_| Ok(()))?;
     let listen_fds = listen_fds();
     if listen_fds > 0 {
         add_listen_env(&mut config, listen_fds);
@@ -122,6 +102,44 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
     Ok(Prepared { plan, console, held_terminal })
 }
 
+/// A new container's (create, restore) id: valid, and free under --root.
+/// Said first, before any other finding; making the directory later is
+/// what decides a race.
+pub fn free_id(g: &GlobalOpts, id: &str) -> Result<()> {
+    spec::validate::container_id(id)?;
+    if g.root.join(id).exists() {
+        return Err(crate::state::Error::Exists).in_container(id);
+    }
+    Ok(())
+}
+
+/// A new container's config: loaded (its warnings said), `check` on it as
+/// loaded, the cgroup driver, the config valid.
+pub fn load_valid(
+    g: &GlobalOpts,
+    bundle: &Path,
+    check: impl FnOnce(&oci_spec::runtime::Spec) -> Result<()>,
+) -> Result<oci_spec::runtime::Spec> {
+    let loaded = spec::load(bundle)?;
+    for w in &loaded.warnings {
+        crate::logging::warn(w);
+    }
+    let config = loaded.spec;
+    check(&config)?;
+    if g.systemd_cgroup {
+        let path = config.linux().as_ref().and_then(|l| l.cgroups_path().clone()).unwrap_or_default();
+        cgroups::systemd::parse(&path.to_string_lossy())?;
+        let why = match cgroups::systemd::running() {
+            false => "systemd is not running on this host (no /run/systemd/system)",
+            true => "the systemd cgroup driver is not supported yet",
+        };
+        return Err(crate::Error::flag("--systemd-cgroup", why));
+    }
+    // runc's prefix for a config it refuses; engines match it.
+    spec::validate::validate(&config, bundle).map_err(crate::Error::invalid_config)?;
+    Ok(config)
+}
+
 pub fn initial_state(id: &str, plan: &spec::LaunchPlan) -> State {
     State {
         oci_version: plan.oci_version.clone(),
@@ -144,11 +162,7 @@ pub fn initial_state(id: &str, plan: &spec::LaunchPlan) -> State {
 /// The side effects, in order; `state` always records what exists so far,
 /// so that `undo` (or a later `delete --force`) can remove it.
 fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut State) -> Result<Launched> {
-    dir.save(state)?;
-    let cg = &p.plan.cgroups;
-    state.cgroups = cgroups::create(&cg.layout, &cg.rel)?;
-    dir.save(state)?;
-    cg.writes.execute()?;
+    make_cgroups(dir, state, &p.plan)?;
     let ctx = Context {
         lock_fd: dir.lock_fd(),
         start_listener: crate::state::start_barrier::listen(dir)?,
@@ -172,9 +186,18 @@ fn materialize(a: &CreateArgs, p: &Prepared, dir: &ContainerDir, state: &mut Sta
     Ok(launched)
 }
 
-/// A failed create leaves nothing: no process, no cgroup, no state dir. The
-/// spec's lifecycle runs poststop hooks even then.
-fn undo(plan: &spec::LaunchPlan, dir: ContainerDir, state: &State) {
+/// The state saved, then the container's cgroups made (and recorded, so
+/// that an undo removes them) and the compiled limits written.
+pub fn make_cgroups(dir: &ContainerDir, state: &mut State, plan: &spec::LaunchPlan) -> Result<()> {
+    dir.save(state)?;
+    state.cgroups = cgroups::create(&plan.cgroups.layout, &plan.cgroups.rel)?;
+    dir.save(state)?;
+    plan.cgroups.writes.execute()
+}
+
+/// A failed create (or restore) leaves nothing: no process, no cgroup, no
+/// state dir. The spec's lifecycle runs poststop hooks even then.
+pub fn undo(plan: &spec::LaunchPlan, dir: ContainerDir, state: &State) {
     if state.pid > 0 {
         crate::process::launch::kill(state.pid, None);
     }

@@ -31,7 +31,7 @@ pub fn run(g: &GlobalOpts, a: &RestoreArgs) -> Result<i32> {
     let mut state = crate::commands::create::initial_state(&a.id, &prepared.plan);
     let mut tty = None;
     if let Err(e) = materialize(a, &prepared, &dir, &mut state, &mut tty) {
-        undo(dir, &state);
+        crate::commands::create::undo(&prepared.plan, dir, &state);
         return Err(e);
     }
     let Some(signals) = signals else { return Ok(0) };
@@ -52,13 +52,12 @@ struct Prepared {
     /// Where the pty master goes: the caller's console socket (None: we
     /// hold it, for a foreground restore).
     console: Option<OwnedFd>,
+    /// --empty-ns network: the network namespace is not restored.
+    empty_ns: bool,
 }
 
 fn prepare(g: &GlobalOpts, a: &RestoreArgs) -> Result<Prepared> {
-    spec::validate::container_id(&a.id)?;
-    if g.root.join(&a.id).exists() {
-        return Err(crate::state::Error::Exists).in_container(&a.id);
-    }
+    crate::commands::create::free_id(g, &a.id)?;
     for (flag, given) in [("--lsm-profile", &a.lsm_profile), ("--lsm-mount-context", &a.lsm_mount_context)] {
         if given.is_some() {
             return Err(crate::Error::flag(flag, "no LSM (AppArmor, SELinux) is supported on this host"));
@@ -66,16 +65,15 @@ fn prepare(g: &GlobalOpts, a: &RestoreArgs) -> Result<Prepared> {
     }
     let image_dir = a.criu.image_path.clone().unwrap_or_else(|| PathBuf::from("checkpoint"));
     let meta = images::read(&image_dir)?;
-    let loaded = spec::load(&a.bundle)?;
-    for w in &loaded.warnings {
-        crate::logging::warn(w);
-    }
-    if images::identity(&loaded.spec) != meta.identity {
-        return Err(criu::Error::ForeignImages { id: meta.id.clone() }).flag("--image-path");
-    }
-    spec::validate::validate(&loaded.spec, &a.bundle).map_err(crate::Error::invalid_config)?;
+    let empty_ns = super::checkpoint::empty_ns(a.criu.empty_ns.as_deref())?;
+    let config = crate::commands::create::load_valid(g, &a.bundle, |config| {
+        if images::identity(config) != meta.identity {
+            return Err(criu::Error::ForeignImages { id: meta.id.clone() }).flag("--image-path");
+        }
+        Ok(())
+    })?;
     let opts = CreateOptions { rootless: crate::rootless::detect(g.rootless.as_deref()), ..Default::default() };
-    let plan = spec::compile(&a.id, &a.bundle, loaded.spec, opts)?;
+    let plan = spec::compile(&a.id, &a.bundle, config, opts)?;
     let console = match (plan.attrs.terminal, &a.console_socket) {
         (true, None) if a.detach => {
             return Err(crate::Error::flag("--detach", "a terminal needs --console-socket (berth cannot hold it)"))
@@ -86,7 +84,7 @@ fn prepare(g: &GlobalOpts, a: &RestoreArgs) -> Result<Prepared> {
     };
     criu::check::usable().in_container(&a.id)?;
     let work_dir = a.criu.work_path.clone().unwrap_or_else(|| image_dir.clone());
-    Ok(Prepared { plan, meta, image_dir, work_dir, console })
+    Ok(Prepared { plan, meta, image_dir, work_dir, console, empty_ns })
 }
 
 /// The side effects, in order; `state` always records what exists so far.
@@ -97,11 +95,8 @@ fn materialize(
     state: &mut State,
     tty: &mut Option<OwnedFd>,
 ) -> Result<()> {
-    dir.save(state)?;
+    crate::commands::create::make_cgroups(dir, state, &p.plan)?;
     let cg = &p.plan.cgroups;
-    state.cgroups = crate::cgroups::create(&cg.layout, &cg.rel)?;
-    dir.save(state)?;
-    cg.writes.execute()?;
     mount_points(&p.plan)?;
     let root = criu_root(&p.plan.rootfs)?;
     let restore = criu::Restore {
@@ -109,7 +104,7 @@ fn materialize(
         work: work_dir(&p.work_dir)?,
         log: p.work_dir.join("restore.log"),
         root,
-        flags: super::checkpoint::flags(&a.criu, super::checkpoint::empty_ns(a.criu.empty_ns.as_deref())?),
+        flags: super::checkpoint::flags(&a.criu, p.empty_ns),
         cgroups: criu::CgroupMode::parse(a.criu.manage_cgroups_mode.as_deref()),
         cgroup_root: Some(format!("/{}", cg.rel.display())),
         join_cgroups: state.cgroups.dirs.clone(),
@@ -195,7 +190,7 @@ fn inherited(meta: &images::Meta, plan: &LaunchPlan) -> Result<Vec<(String, Inhe
 fn external_mounts(plan: &LaunchPlan, state: &State) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for m in &plan.mounts {
-        let dest = Path::new("/").join(&m.destination).to_string_lossy().into_owned();
+        let dest = super::checkpoint::mount_key(&m.destination);
         if m.options.is_bind() {
             if let Some(src) = &m.source {
                 out.push((dest, src.to_string_lossy().into_owned()));
@@ -245,13 +240,4 @@ impl criu::Events for Events<'_> {
             }
         }
     }
-}
-
-/// A failed restore leaves nothing: no process, no cgroup, no state dir.
-fn undo(dir: ContainerDir, state: &State) {
-    if state.pid > 0 {
-        crate::process::launch::kill(state.pid, None);
-    }
-    crate::cgroups::remove(&state.cgroups);
-    let _ = dir.remove();
 }

@@ -132,10 +132,10 @@ impl Session {
     fn spawn(join: &[PathBuf], pass: Vec<OwnedFd>) -> Result<Session> {
         let (ours, theirs) = socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
             .sys("socketpair (criu swrk)")?;
-        let procs: Vec<OwnedFd> = join.iter().map(|d| open_procs(d)).collect::<Result<_>>()?;
+        let procs = crate::cgroups::SelfJoin::open(join)?;
         let theirs_fd = theirs.as_raw_fd();
         let pass_fds: Vec<RawFd> = pass.iter().map(AsRawFd::as_raw_fd).collect();
-        let proc_fds: Vec<RawFd> = procs.iter().map(AsRawFd::as_raw_fd).collect();
+        let proc_fds = procs.raw_fds();
         let highest = pass_fds.iter().chain(&proc_fds).chain([&theirs_fd, &3]).copied().max().unwrap_or(3);
         let passed: Vec<RawFd> = (0..pass_fds.len() as RawFd).map(|i| highest + 1 + i).collect();
         let targets = passed.clone();
@@ -196,14 +196,15 @@ impl Session {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).sys("recvmsg (criu swrk)"),
                 Ok(msg) => {
-                    let mut fd = None;
+                    let mut fds = Vec::new();
                     for c in msg.cmsgs().sys("recvmsg (criu swrk)")? {
-                        if let ControlMessageOwned::ScmRights(fds) = c {
-                            // SAFETY: the kernel just gave us these fds; we own them.
-                            fd = fds.first().map(|&f| unsafe { OwnedFd::from_raw_fd(f) });
+                        if let ControlMessageOwned::ScmRights(got) = c {
+                            // SAFETY: the kernel just gave us these fds; we own them (all
+                            // of them, so that any beyond the first is closed).
+                            fds.extend(got.iter().map(|&f| unsafe { OwnedFd::from_raw_fd(f) }));
                         }
                     }
-                    break (msg.bytes, fd);
+                    break (msg.bytes, fds.into_iter().next());
                 }
             }
         };
@@ -257,16 +258,12 @@ impl Notified<'_> {
     }
 }
 
-fn open_procs(dir: &Path) -> Result<OwnedFd> {
-    let path = dir.join("cgroup.procs");
-    crate::sys::openat2(libc::AT_FDCWD, &path, libc::O_WRONLY, 0, 0).sys_at("open", &path)
-}
-
 /// In the forked child: into the cgroups, then the fds where criu wants
 /// them (the passed ones first: their targets are above every fd involved).
 fn child_setup(procs: &[RawFd], pass: &[RawFd], targets: &[RawFd], sock: RawFd) -> std::io::Result<()> {
     for &f in procs {
-        // SAFETY: writing "0" to an open cgroup.procs moves the writer.
+        // SAFETY: writing "0" to an open tasks or cgroup.procs file moves
+        // the writer (a single-threaded child: the whole process).
         if unsafe { libc::write(f, b"0".as_ptr().cast(), 1) } != 1 {
             return Err(std::io::Error::last_os_error());
         }

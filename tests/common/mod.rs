@@ -427,6 +427,22 @@ pub fn running(name: &str, change: impl FnOnce(&mut Bundle)) -> Bundle {
     b
 }
 
+/// What `criu check` says on this host.
+pub enum Criu {
+    Missing,
+    /// It fails, with its stderr.
+    Fails(String),
+    Works,
+}
+
+pub fn criu_check() -> Criu {
+    match Command::new("criu").arg("check").output() {
+        Err(_) => Criu::Missing,
+        Ok(o) if o.status.success() => Criu::Works,
+        Ok(o) => Criu::Fails(String::from_utf8_lossy(&o.stderr).into_owned()),
+    }
+}
+
 /// `delete --force`, then nothing of the container may remain.
 pub fn stop(b: &Bundle) {
     assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete --force");
