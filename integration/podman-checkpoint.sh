@@ -30,15 +30,23 @@ if ! out=$(criu check 2>&1); then
 fi
 
 w=$(mktemp -d /tmp/berth-podman-ckpt.XXXXXX)
-pm() { timeout 300 podman --root "$w/storage" --runroot "$w/run" --storage-driver vfs \
+tag=berth-ckpt-$$    # the container's cgroup parent, removed at the end
+pm() { timeout 300 podman --root "$w/storage" --runroot "$w/run" --tmpdir "$w/tmp" --storage-driver vfs \
     --runtime "$berth" --cgroup-manager cgroupfs --events-backend none "$@"; }
-cleanup() { pm rm -af >/dev/null 2>&1; pm rmi -af >/dev/null 2>&1; rm -rf "$w"; }
+cleanup() {
+    local d
+    pm rm -af >/dev/null 2>&1; pm rmi -af >/dev/null 2>&1
+    for d in /sys/fs/cgroup/"$tag" /sys/fs/cgroup/*/"$tag"; do
+        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    rm -rf --one-file-system "$w"
+}
 trap cleanup EXIT
 
 tar -C "$here/../bundles/rootfs" -cf "$w/rootfs.tar" .
 pm import "$w/rootfs.tar" localhost/berth-ckpt >/dev/null 2>&1 || { notok "podman import"; summary; exit 1; }
 count='i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.2; done'
-pm run -d --name c1 --network none localhost/berth-ckpt sh -c "$count" >/dev/null || { notok "podman run -d"; summary; exit 1; }
+pm run -d --name c1 --network none --cgroup-parent "/$tag" localhost/berth-ckpt sh -c "$count" >/dev/null || { notok "podman run -d"; summary; exit 1; }
 sleep 2
 before=$(pm exec c1 cat /count 2>/dev/null)
 if pm container checkpoint --export "$w/c1.tar.gz" c1 >"$w/ckpt.log" 2>&1 && [ -s "$w/c1.tar.gz" ]; then

@@ -11,21 +11,26 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn criu_works() -> bool {
-    let ok = std::process::Command::new("criu").arg("check").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIP: criu check fails on this host (make test-v2 runs this in a guest where it works)");
+    match criu_check() {
+        Criu::Works => true,
+        Criu::Missing => {
+            eprintln!("SKIP: criu is not installed");
+            false
+        }
+        Criu::Fails(_) => {
+            eprintln!("SKIP: criu check fails on this host (make test-v2 runs this in a guest where it works)");
+            false
+        }
     }
-    ok
 }
 
 const COUNTER: &str = "exec 3>/held; i=0; while true; do i=$((i+1)); echo $i > /counter; echo $i >&3; sleep 0.2; done";
 
 /// A container counting in its rootfs, running detached.
 fn counting(name: &str) -> Bundle {
-    let mut b = Bundle::new(name);
-    b.args(&["sh", "-c", COUNTER]);
-    let bundle = b.bundle_arg();
-    assert_ok(&b.berth(&["run", "-d", "--bundle", &bundle, &b.id]), "run -d");
+    let b = running(name, |b| {
+        b.args(&["sh", "-c", COUNTER]);
+    });
     wait_count(&b.rootfs(), 3);
     b
 }
@@ -104,6 +109,7 @@ fn leave_running_keeps_the_container() {
     assert_eq!(b.state()["status"], "running");
     let n = count(&b.rootfs());
     wait_count(&b.rootfs(), n + 3);
+    stop(&b);
 }
 
 #[test]
@@ -123,6 +129,7 @@ fn a_container_moves_to_another_root() {
     }
     let root_b: PathBuf = there.path().join("state");
     let moved = format!("{}-moved", b.id);
+    let _guard = DeleteOnDrop(&root_b, &moved);
     let args = ["restore", "-d", "--bundle", there.path().to_str().unwrap()];
     let images_b = there.path().join("images");
     let out =
@@ -131,6 +138,21 @@ fn a_container_moves_to_another_root() {
     goes_on(&root_b, &moved, &there.path().join("rootfs"), last, there.path());
     assert_eq!(count(&b.rootfs()), last, "the old rootfs counts again");
     assert_ok(&berth_at(&root_b, &["delete", "--force", &moved], there.path()), "delete there");
+    assert!(!root_b.join(&moved).exists(), "the moved container's state is left");
+    stop(&b); // the original, and the cgroup both had (the same cgroupsPath)
+}
+
+/// A container under another --root, deleted however the test ends.
+struct DeleteOnDrop<'a>(&'a Path, &'a str);
+
+impl Drop for DeleteOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(berth_bin())
+            .arg("--root")
+            .arg(self.0)
+            .args(["delete", "--force", self.1])
+            .output();
+    }
 }
 
 #[test]
@@ -151,7 +173,7 @@ fn pre_dump_then_dump() {
     let out = b.berth(&["restore", "-d", "--bundle", &bundle, "--image-path", fin.to_str().unwrap(), &b.id]);
     assert_ok(&out, "restore from the final dump");
     goes_on(&b.root, &b.id, &b.rootfs(), last, b.path());
-    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete");
+    stop(&b);
 }
 
 /// Reads the pty master until `want` shows up (or 60 s pass).
@@ -213,7 +235,7 @@ fn a_container_with_a_terminal_is_restored_with_one() {
     nix::unistd::write(&master, b"echo after-$((2+3))\n").unwrap();
     let seen = read_until(&master, "after-5");
     assert!(seen.contains("after-5"), "the restored shell does not answer: {seen:?}");
-    assert_ok(&b.berth(&["delete", "--force", &b.id]), "delete");
+    stop(&b);
 }
 
 /// Without -d, restore waits as `run` does and ends with the restored

@@ -532,7 +532,7 @@ fn item_06_bind_sources_only_the_hosts_root_can_reach() {
 #[test]
 fn a_new_network_namespace_has_loopback_up() {
     let mut b = Bundle::new("lo-up");
-    b.args(&["sh", "-c", "ip link show lo; (echo served | nc -l -p 8080 &) ; sleep 0.2; nc 127.0.0.1 8080"]);
+    b.args(&["sh", "-c", "ip link show lo; (echo served | nc -l -p 8080 &); for i in $(seq 50); do nc 127.0.0.1 8080 && break; sleep 0.1; done"]);
     let out = b.run();
     assert_ok(&out, "run");
     let text = String::from_utf8_lossy(&out.stdout);
