@@ -573,12 +573,18 @@ def bench_engines():
     """8: docker, podman and the CRI with berth and with runc. Each script
     keeps its engines in network and mount namespaces of their own."""
     n = str(ENGINE_RUNS)
-    out = subprocess.run([os.path.join(HERE, "bench-engines.sh"), RUNTIMES["berth"], n],
-                         capture_output=True, text=True).stdout
+    failed = []
+    def script(argv, env=None):
+        """Its stdout; its failed steps (and a failed exit) are kept for the report."""
+        p = subprocess.run(argv, capture_output=True, text=True, env=env)
+        failed.extend(l for l in (p.stdout + p.stderr).splitlines() if l.startswith("not ok"))
+        if p.returncode != 0:
+            failed.append("%s exited with %d" % (os.path.basename(argv[0]), p.returncode))
+        return p.stdout
+    out = script([os.path.join(HERE, "bench-engines.sh"), RUNTIMES["berth"], n])
     rows = {(r["engine"], r["runtime"]): r for r in (json.loads(l) for l in out.splitlines() if l.startswith("{"))}
-    env = dict(os.environ, CRI_BENCH=n)
-    out = subprocess.run([os.path.join(HERE, "cri-test.sh"), RUNTIMES["berth"]],
-                         capture_output=True, text=True, env=env).stdout
+    out = script([os.path.join(HERE, "cri-test.sh"), RUNTIMES["berth"]], dict(os.environ, CRI_BENCH=n))
+    rows["failed"] = failed
     for line in out.splitlines():
         for tag, key in (("# bench ", "pods"), ("# bench-own ", "own")):
             if line.startswith(tag):
@@ -618,6 +624,9 @@ def engines_report(rows):
     down = lambda r: r["pods"]["teardown_median_ms"]
     lines += ["", "A pod's teardown (StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox): berth %s ms, "
               "runc %s ms (medians)." % (cell("cri", "berth", down), cell("cri", "runc", down)), ""]
+    if rows.get("failed"):
+        lines += ["Steps that failed during these runs (a figure they touch is n/a or from fewer runs):", ""]
+        lines += ["- %s" % l for l in rows["failed"]] + [""]
     return "\n".join(lines)
 
 

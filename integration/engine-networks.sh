@@ -226,12 +226,15 @@ if ec_stop_daemons; then ok "dockerd stopped on SIGTERM ($(since "$t0")s)"; else
 # ---------------------------------------------------------------- podman
 : >"$CALLS"
 if ec_podman; then
-    run "${P[@]}" info --format '{{.Host.NetworkBackend}}'
-    ok "podman $(podman --version | awk '{print $3}'), network backend: $OUT"
+    if run "${P[@]}" info --format '{{.Host.NetworkBackend}}'; then
+        ok "podman info: $(podman --version | awk '{print $3}'), network backend $OUT"
+    else notok "podman info"; tail_out; fi
     check "podman run -d -p 127.0.0.1:18081:80 on its default network, a request gets the page" t_pport
-    run "${P[@]}" inspect --format '{{.OCIRuntime}}' pweb-berth
-    if [ "$OUT" = "$WRAP" ] && grep -q '^.*create ' "$CALLS"; then ok "podman ran it with berth (OCIRuntime=$OUT)"
-    else notok "podman ran it with berth (OCIRuntime=$OUT)"; fi
+    run "${P[@]}" inspect --format '{{.OCIRuntime}} {{.Id}}' pweb-berth
+    read -r prt pid <<<"$OUT"
+    if [ "$prt" = "$WRAP" ] && [ -n "$pid" ] && grep -q "create .*$pid" "$CALLS" && grep -q "start $pid" "$CALLS"; then
+        ok "podman ran it with berth (OCIRuntime=$prt; the wrapper logged create and start of ${pid:0:12})"
+    else notok "podman ran it with berth (OCIRuntime=$OUT)"; tail -3 "$CALLS" | comment; fi
     run "${P[@]}" rm -af -t 0 >/dev/null
     run "${P[@]}" ps -aq
     [ -z "$OUT" ] && ok "podman: no container left" || notok "podman: containers left: $(echo $OUT)"

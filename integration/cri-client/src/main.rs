@@ -7,7 +7,7 @@
 //! berth-cri-client --socket SOCK --handler NAME --pause-image REF --image REF
 //!     --log-dir DIR --cgroup-parent /PATH
 //!     [--runtime-binary BIN --runtime-root DIR] [--netns-dir DIR]
-//!     [--stream-netns NETNS] [--bench N]
+//!     [--bench N]
 //! ```
 //!
 //! - `--image` is a busybox image already in containerd's `k8s.io`
@@ -23,9 +23,6 @@
 //!   be empty at the end.
 //! - `--netns-dir`: where containerd pins pod network namespaces; empty at
 //!   the end.
-//! - `--stream-netns`: the network namespace of containerd's streaming
-//!   server (it listens on 127.0.0.1 there), when this program runs outside
-//!   it. Only loopback exec URLs are ever connected to.
 //!
 //! The scenario prints `ok N - ...` or `not ok N - ...` per step (details
 //! of a failure follow as `#   ` lines), then `N passed, N failed, N
@@ -68,13 +65,12 @@ pub struct Opts {
     pub runtime_binary: Option<PathBuf>,
     pub runtime_root: Option<PathBuf>,
     pub netns_dir: Option<PathBuf>,
-    pub stream_netns: Option<PathBuf>,
     pub bench: Option<u32>,
 }
 
 const USAGE: &str = "usage: berth-cri-client --socket SOCK --handler NAME --pause-image REF \
 --image REF --log-dir DIR --cgroup-parent /PATH [--runtime-binary BIN --runtime-root DIR] \
-[--netns-dir DIR] [--stream-netns NETNS] [--bench N]";
+[--netns-dir DIR] [--bench N]";
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
     let mut socket = None;
@@ -86,7 +82,6 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
     let mut runtime_binary = None;
     let mut runtime_root = None;
     let mut netns_dir = None;
-    let mut stream_netns = None;
     let mut bench = None;
     let mut args = args;
     while let Some(flag) = args.next() {
@@ -107,7 +102,6 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
             "--runtime-binary" => runtime_binary = Some(PathBuf::from(value()?)),
             "--runtime-root" => runtime_root = Some(PathBuf::from(value()?)),
             "--netns-dir" => netns_dir = Some(PathBuf::from(value()?)),
-            "--stream-netns" => stream_netns = Some(PathBuf::from(value()?)),
             "--bench" => {
                 let v = value()?;
                 let n = v
@@ -131,7 +125,6 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
         runtime_binary,
         runtime_root,
         netns_dir,
-        stream_netns,
         bench,
     })
 }

@@ -415,10 +415,9 @@ impl Scenario<'_> {
 
     async fn stream(&mut self, request: ExecRequest, input: stream::Input) -> Res<stream::Session> {
         let url = answer(self.cri.rt.exec(request).await)?.url;
-        let netns = self.o.stream_netns.clone();
         // The session blocks; on the blocking pool the runtime goes on
         // serving the gRPC connection meanwhile.
-        tokio::task::spawn_blocking(move || stream::exec(&url, input, netns))
+        tokio::task::spawn_blocking(move || stream::exec(&url, input))
             .await
             .map_err(|e| format!("the session's task: {e}"))?
     }

@@ -5,9 +5,7 @@
 //! terminal resize as JSON).
 
 use crate::report::Res;
-use std::io;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::Message;
@@ -29,9 +27,9 @@ pub struct Input {
 }
 
 /// Runs one session to its end; it blocks. containerd's streaming server
-/// listens on 127.0.0.1 of its own network namespace; `netns` names that
-/// namespace when this program runs outside it.
-pub fn exec(url: &str, input: Input, netns: Option<PathBuf>) -> Res<Session> {
+/// listens on 127.0.0.1 of its network namespace, which this program runs
+/// in (cri-test.sh starts both in one).
+pub fn exec(url: &str, input: Input) -> Res<Session> {
     let url = url
         .strip_prefix("http://")
         .map(|rest| format!("ws://{rest}"))
@@ -43,7 +41,7 @@ pub fn exec(url: &str, input: Input, netns: Option<PathBuf>) -> Res<Session> {
     if !loopback {
         return Err(format!("the exec URL {url} is not on loopback"));
     }
-    let tcp = connect(&authority, netns)?;
+    let tcp = TcpStream::connect(&authority).map_err(|e| format!("connect {authority}: {e}"))?;
     tcp.set_read_timeout(Some(Duration::from_secs(10)))
         .and_then(|()| tcp.set_write_timeout(Some(Duration::from_secs(10))))
         .map_err(|e| format!("socket timeouts: {e}"))?;
@@ -88,33 +86,6 @@ pub fn exec(url: &str, input: Input, netns: Option<PathBuf>) -> Res<Session> {
         }
     }
     Err(format!("no end of the session within 30 s; so far: {session:?}"))
-}
-
-/// The connect happens on a thread of its own that may enter another
-/// network namespace: a socket stays in the namespace it was made in, and
-/// the thread, with its changed namespace, ends right after.
-fn connect(authority: &str, netns: Option<PathBuf>) -> Res<TcpStream> {
-    let authority = authority.to_string();
-    std::thread::spawn(move || -> Res<TcpStream> {
-        if let Some(path) = netns {
-            enter_netns(&path).map_err(|e| format!("enter {}: {e}", path.display()))?;
-        }
-        TcpStream::connect(&authority).map_err(|e| format!("connect {authority}: {e}"))
-    })
-    .join()
-    .map_err(|_| "the connecting thread panicked".to_string())?
-}
-
-fn enter_netns(path: &Path) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::File::open(path)?;
-    // SAFETY: setns only reads the descriptor, which `file` keeps open for
-    // the call; it changes this thread's network namespace, and this thread
-    // ends after one connect.
-    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 /// The exit code a v4 status reports: 0 for Success, the ExitCode cause
