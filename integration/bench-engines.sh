@@ -57,29 +57,8 @@ berth=$1 runs=$2 own_runs=${BENCH_OWN_RUNS:-3}
 trap 'ec_inner_end' EXIT
 trap 'exit 130' INT TERM
 
-# timed_wrapper NAME RUNTIME: $EC_W/timed/NAME (the runtime's basename, as
-# podman keys behaviour on it) runs RUNTIME and appends "START END VERB" to
-# $EC_W/timed/NAME.log.
-timed_wrapper() {
-    mkdir -p "$EC_W/timed"
-    cat >"$EC_W/timed/$1" <<EOF
-#!/bin/bash
-s=\$EPOCHREALTIME
-"$2" "\$@"
-rc=\$?
-e=\$EPOCHREALTIME
-v="" skip=0
-for a in "\$@"; do
-    if [ \$skip = 1 ]; then skip=0; continue; fi
-    case \$a in --root | --log | --log-format | --criu | --rootless) skip=1 ;; -*) ;; *) v=\$a; break ;; esac
-done
-echo "\$s \$e \$v" >>"$EC_W/timed/$1.log"
-exit \$rc
-EOF
-    chmod 755 "$EC_W/timed/$1"
-}
-timed_wrapper berth "$berth"
-timed_wrapper runc "$EC_RUNC"
+ec_timed_wrapper berth "$berth"
+ec_timed_wrapper runc "$EC_RUNC"
 
 # Docker's names for the four ("runc" itself is reserved); podman's paths.
 d_rt() { case $1 in berth) echo berth ;; runc) echo debian-runc ;; *) echo "$1" ;; esac; }

@@ -18,13 +18,14 @@
 # workspace and lock file). The images are docker archives made here from
 # bundles/rootfs with tar and sha256sum: no registry is contacted.
 #
-# containerd runs in private mount and network namespaces (unshare), with
-# everything under a temporary directory, tmpfs on /run (shim sockets) and
-# on /var/lib/cni (libcni's cache, which containerd 1.6 cannot move). The
-# CNI bridge and the pods' addresses exist only in that network namespace,
-# and nothing touches iptables (ipMasq false). Pod cgroups go under
-# /berth-cri-test-PID, removed at the end; every process the test started
-# is ended by pid.
+# containerd runs in private mount and network namespaces, set up as the
+# engine scripts set theirs up (engines-common.sh: tmpfs on /run for the
+# shim sockets, a private /var/lib for libcni's cache, which containerd 1.6
+# cannot move), with everything else under a temporary directory. The CNI
+# bridge and the pods' addresses exist only in that network namespace, and
+# nothing touches iptables (ipMasq false); the host's network is compared
+# before and after. Pod cgroups go under /berth-cri-test-PID, removed at
+# the end; every process the test started is ended by pid.
 #
 # CRI_BENCH=N also times N pod starts per handler on the same containerd
 # (the client's --bench, one pod at a time, the handlers alternating) and
@@ -39,62 +40,51 @@
 # CRI_KEEP=1 keeps the work directory.
 set -u
 
-pass=0 fail=0 skip=0 n=0
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skipped() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n - $* # SKIP $why"; }
-summary() { echo "$pass passed, $fail failed, $skip skipped"; }
-comment() { sed 's/^/#   /'; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=integration/engines-common.sh
+. "$here/engines-common.sh"
 
 PAUSE=localhost/berth-cri-pause:1
 IMAGE=localhost/berth-cri-busybox:1
 HANDLERS="berth runc"
 
 # ------------------------------------------------------------------ outer part
-if [ -z "${CRI_INNER:-}" ]; then
+if [ -z "${EC_INNER:-}" ]; then
     berth=$(readlink -f "${1:?usage: cri-test.sh /path/to/berth}")
-    here=$(cd "$(dirname "$0")" && pwd)
     prog=$here/$(basename "$0")
     if [ "$(id -u)" != 0 ]; then notok "must run as root"; summary; exit 1; fi
     if [ ! -x "$berth" ]; then notok "$berth is not an executable file"; summary; exit 1; fi
     trap '' PIPE
+    EC_W=$(mktemp -d /tmp/berth-cri.XXXXXX) || exit 1
+    chmod 711 "$EC_W"
+    EC_TAG=berth-cri-test-$$
+    W=$EC_W TAG=$EC_TAG
+    trap 'rm -rf --one-file-system "$EC_W"' EXIT
 
-    need=""
+    need=()
     for tool in containerd:containerd ctr:containerd containerd-shim-runc-v2:containerd \
         runc:runc protoc:protobuf-compiler unshare:util-linux ip:iproute2; do
-        command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
+        command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
     done
     for plugin in bridge host-local loopback; do
-        [ -x /usr/lib/cni/$plugin ] || need="$need containernetworking-plugins"
+        [ -x /usr/lib/cni/$plugin ] || need+=(containernetworking-plugins)
     done
-    need=$(echo "$need" | tr ' ' '\n' | sort -u | tr '\n' ' ')
-    if [ -n "${need// /}" ]; then
+    if [ ${#need[@]} -gt 0 ]; then
+        mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
         if ! command -v apt-get >/dev/null 2>&1; then
-            why="not a Debian host: missing$need"
-            skipped "the CRI scenario"; summary; exit 0
+            skip "the CRI scenario: not a Debian host, missing ${need[*]}"; summary; exit 0
         fi
-        echo "# installing: $need"
-        t0=$(now)
-        # shellcheck disable=SC2086
-        if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 || {
-            apt-get update -qq >/dev/null 2>&1
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1
-        }; then
-            ok "install$need from Debian ($(since "$t0") s)"
-        else
-            notok "install$need from Debian"; summary; exit 1
-        fi
+        t0=$(now_ms)
+        if ec_apt_install "${need[@]}"; then ok "install ${need[*]} from Debian ($(since "$t0") s)"
+        else notok "install ${need[*]} from Debian"; tail -5 "$EC_W/apt.log" | comment; summary; exit 1; fi
     fi
     if [ ! -d /sys/fs/cgroup ] || ! grep -qE ' - cgroup2? ' /proc/self/mountinfo; then
-        why="no cgroup hierarchy is mounted"
-        skipped "the CRI scenario"; summary; exit 0
+        skip "the CRI scenario: no cgroup hierarchy is mounted"; summary; exit 0
     fi
 
     client_dir=$here/cri-client
     client=$client_dir/target/debug/berth-cri-client
-    t0=$(now)
+    t0=$(now_ms)
     if out=$(cd "$client_dir" && ${CARGO:-cargo} build --locked --quiet \
         --manifest-path "$client_dir/Cargo.toml" --target-dir "$client_dir/target" 2>&1); then
         ok "build the CRI client ($(since "$t0") s)"
@@ -102,27 +92,8 @@ if [ -z "${CRI_INNER:-}" ]; then
         notok "build the CRI client"; echo "$out" | tail -20 | comment; summary; exit 1
     fi
 
-    rootfs=$here/../bundles/rootfs
-    if [ ! -x "$rootfs/bin/busybox" ]; then
-        "$here/../bundles/make-rootfs.sh" "$rootfs" >/dev/null 2>&1
-    fi
-
-    W=$(mktemp -d /tmp/berth-cri.XXXXXX) || exit 1
-    chmod 711 "$W"
-    TAG=berth-cri-test-$$
-    cleanup_outer() {
-        [ "${vlc_made:-0}" = 1 ] && rmdir /var/lib/cni 2>/dev/null
-        # The pods' cgroups: the client removes what it made; this catches
-        # what a failure left.
-        local d left=0
-        for d in /sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/"$TAG"; do
-            [ -d "$d" ] || continue
-            find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-            [ -d "$d" ] && left=1
-        done
-        [ $left = 0 ] || echo "# could not remove all of /sys/fs/cgroup/*/$TAG"
-        if [ -n "${CRI_KEEP:-}" ]; then echo "# work dir kept: $W"; else rm -rf --one-file-system "$W"; fi
-    }
+    rootfs=$here/../bundles/rootfs   # made by make's rootfs target
+    ec_host_net_snapshot >"$EC_W/host-net.before"
 
     # Docker archives (docker save's format) of one layer, bundles/rootfs;
     # ctr imports them by their RepoTags. Fixed owners and times: both
@@ -137,7 +108,7 @@ if [ -z "${CRI_INNER:-}" ]; then
         printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$csha" "$1" >"$d/manifest.json"
         tar -C "$d" -cf "$3" manifest.json "$csha.json" layer.tar
     }
-    t0=$(now)
+    t0=$(now_ms)
     mkdir -p "$W/img"
     if [ -x "$rootfs/bin/busybox" ] &&
         tar --numeric-owner --owner=0 --group=0 --mtime=@0 --sort=name -C "$rootfs" -cf "$W/img/layer.tar" . &&
@@ -146,7 +117,7 @@ if [ -z "${CRI_INNER:-}" ]; then
         mkimage "$IMAGE" '["/bin/sh"]' "$W/busybox.tar"; then
         ok "two images from bundles/rootfs as docker archives ($(since "$t0") s)"
     else
-        notok "images from bundles/rootfs"; summary; cleanup_outer; exit 1
+        notok "images from bundles/rootfs (is bundles/rootfs made?)"; summary; exit 1
     fi
 
     # overlayfs cannot stack on overlayfs; the snapshotter and the import
@@ -204,24 +175,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
     # For the benchmark's own-time figures: the same runtimes behind a
     # wrapper that notes each invocation's verb, start and end.
+    ec_timed_wrapper berth "$berth"
+    ec_timed_wrapper runc "$runc"
     for h in berth runc; do
-        real=$berth; [ $h = runc ] && real=$runc
-        cat >"$W/$h-timed" <<EOF
-#!/bin/bash
-s=\${EPOCHREALTIME/./}
-"$real" "\$@"; rc=\$?
-e=\${EPOCHREALTIME/./}
-verb=?
-for a in "\$@"; do case \$a in create|start|kill|delete|exec|state|update|pause|resume|ps) verb=\$a; break ;; esac; done
-echo "\$verb \$s \$e" >>"$W/$h-timed.log"
-exit \$rc
-EOF
-        chmod 755 "$W/$h-timed"
         cat >>"$W/config.toml" <<EOF
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h-timed]
         runtime_type = "io.containerd.runc.v2"
         [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h-timed.options]
-          BinaryName = "$W/$h-timed"
+          BinaryName = "$W/timed/$h"
           Root = "$W/$h-timed-root"
           SystemdCgroup = false
 EOF
@@ -249,94 +210,31 @@ EOF
   ]
 }
 EOF
-    # The mount point for the tmpfs of the inner part.
-    vlc_made=0
-    if [ ! -e /var/lib/cni ]; then mkdir -p /var/lib/cni && vlc_made=1; fi
     trap 'exit 130' INT TERM
-    trap 'cleanup_outer' EXIT
-
-    CRI_INNER=1 CRI_W="$W" CRI_TAG="$TAG" CRI_N=$n CRI_PASS=$pass CRI_FAIL=$fail CRI_SKIP=$skip \
-        CRI_BERTH="$berth" CRI_RUNC="$runc" CRI_CLIENT="$client" CRI_SNAPSHOTTER=$snapshotter \
-        unshare --mount --net --propagation private bash "$prog"
-    rc=$?
-    if read -r n pass fail skip 2>/dev/null <"$W/counts"; then
-        [ $rc = 0 ] || [ "$fail" != 0 ] || { notok "the inner part ended with status $rc"; }
-    else
-        notok "the inner part ended with status $rc before its count"
-    fi
-    cleanup_outer
     trap - EXIT
+    export CRI_BERTH="$berth" CRI_RUNC="$runc" CRI_CLIENT="$client" CRI_SNAPSHOTTER=$snapshotter
+    ec_enter_private "$prog" || [ "$EC_FAIL" != 0 ] || notok "the inner part ended with status $?"
+    # The pods' cgroups: the inner part removes what it made; ec_outer_end
+    # says whether any is left, and whether the host's network is as it was.
+    ec_outer_end
     summary
-    [ "$fail" = 0 ]
+    [ "$EC_FAIL" = 0 ]
     exit
 fi
 
 # ------------------------------------------ inner part (private mount and net)
-W=$CRI_W TAG=$CRI_TAG n=$CRI_N pass=$CRI_PASS fail=$CRI_FAIL skip=$CRI_SKIP
-MYNS=$(readlink /proc/self/ns/mnt)
+W=$EC_W TAG=$EC_TAG
 CTR=(ctr --address "$W/containerd.sock" --namespace k8s.io)
-containerd_pid=""
-
-counts() { echo "$n $pass $fail $skip" >"$W/counts"; }
 trap '' PIPE
-
-# /run: shim sockets (/run/containerd/s/...) and runc's default root are
-# fixed paths. /var/lib/cni: libcni's result cache.
-if ! mount -t tmpfs -o mode=755,size=64m berth-cri-run /run ||
-    ! mount -t tmpfs -o mode=755,size=16m berth-cri-cni /var/lib/cni ||
-    ! ip link set lo up; then
-    notok "private /run, /var/lib/cni and loopback"; counts; exit 1
-fi
-
-# Processes of the test: those in this mount namespace (containerd, the
-# shims) and those in the pods' cgroups (the containers), never others.
-ours() {
-    local d pid
-    for d in /proc/[0-9]*; do
-        pid=${d#/proc/}
-        [ "$pid" = $$ ] && continue
-        [ "$(awk '{print $4}' "$d/stat" 2>/dev/null)" = $$ ] && continue # our own pipelines
-        if [ "$(readlink "$d/ns/mnt" 2>/dev/null)" = "$MYNS" ] || grep -q ":/$TAG/" "$d/cgroup" 2>/dev/null; then
-            echo "$pid"
-        fi
-    done
-}
-stop_containerd() {
-    local i
-    [ -n "$containerd_pid" ] || return 0
-    kill -TERM "$containerd_pid" 2>/dev/null
-    for i in $(seq 1 150); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$containerd_pid" 2>/dev/null
-    wait "$containerd_pid" 2>/dev/null
-    containerd_pid=""
-}
-final_cleanup() {
-    local sig pid left
-    stop_containerd
-    for sig in TERM KILL; do
-        left=$(ours)
-        [ -z "$left" ] && break
-        for pid in $left; do kill -$sig "$pid" 2>/dev/null; done
-        sleep 1
-    done
-}
-trap 'final_cleanup; counts' EXIT
+trap 'ec_inner_end' EXIT
 trap 'exit 130' INT TERM
+ec_setup_private || exit 1
+# The private namespace's own mounts under $W (/var/lib's copy,
+# resolv.conf): what the pods mount there must be gone at the end.
+grep -F "$W" /proc/self/mountinfo | cut -d' ' -f4,5 >"$W/mounts.setup"
 
-t0=$(now)
-containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
-containerd_pid=$!
-up=0
-for _ in $(seq 1 300); do
-    if "${CTR[@]}" version >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$containerd_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ $up = 1 ]; then
-    ok "containerd $(containerd --version | awk '{print $3}') started in private namespaces ($(since "$t0") s)"
-else
-    notok "containerd did not start"; tail -8 "$W/containerd.log" | comment; exit 1
-fi
+DAEMON_CMD=(containerd --config "$W/config.toml")
+ec_start_daemon "containerd $(containerd --version | awk '{print $3}') in private namespaces" "${CTR[@]}" version || exit 1
 
 imported=1
 for tarball in "$W/pause.tar" "$W/busybox.tar"; do
@@ -364,7 +262,7 @@ for h in $scenario_handlers; do
     counted=$(sed -n "s/^\[$h\] \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" "$W/$h.out")
     if [ -n "$counted" ]; then
         read -r p f s <<<"$counted"
-        pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s)) n=$((n + p + f + s))
+        EC_PASS=$((EC_PASS + p)) EC_FAIL=$((EC_FAIL + f)) EC_SKIP=$((EC_SKIP + s)) EC_N=$((EC_N + p + f + s))
     else
         notok "the client for $h ended without its count"
     fi
@@ -393,11 +291,11 @@ down = [r["teardown_ms"][0] for r in runs]
 print("# bench %s: %s" % (sys.argv[1], json.dumps({"handler": sys.argv[1], "runs": len(ms),
       "median_ms": statistics.median(ms), "durations_ms": ms, "teardown_median_ms": statistics.median(down)})))
 PY
-        : >"$W/$h-timed.log"
+        : >"$W/timed/$h.log"
         if out=$(bench_pods "$h-timed" 3); then
-            python3 - "$h" "$W/$h-timed.log" "$out" <<'PY'
+            python3 - "$h" "$W/timed/$h.log" "$out" <<'PY'
 import json, sys
-calls = [(v, (int(e) - int(s)) / 1000) for v, s, e in (l.split() for l in open(sys.argv[2]) if l.strip())]
+calls = [(v, (float(e) - float(s)) * 1000) for s, e, v in (l.split() for l in open(sys.argv[2]) if l.strip())]
 runs = json.loads(sys.argv[3])["runs"]
 own = sum(ms for v, ms in calls if v in ("create", "start")) / runs
 print("# bench-own %s: %s" % (sys.argv[1], json.dumps({"runs": runs, "own_ms_mean": round(own, 1),
@@ -409,19 +307,19 @@ PY
     done
 fi
 
-t0=$(now)
-stop_containerd
+t0=$(now_ms)
+ec_stop_daemons
 # With every pod removed, nothing of the test may still run: no shim, no
 # container.
 sleep 0.5
-left=$(ours)
+left=$(ec_ours)
 if [ -z "$left" ]; then
     ok "containerd stopped, no process of the test left ($(since "$t0") s)"
 else
     notok "processes left after containerd stopped"
     for pid in $left; do echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"; done | comment
 fi
-left=$(grep -F "$W" /proc/self/mountinfo)
+left=$(grep -F "$W" /proc/self/mountinfo | cut -d' ' -f4,5 | grep -vxF -f "$W/mounts.setup")
 if [ -z "$left" ]; then ok "no mount left under $W"
 else notok "mounts left under $W"; echo "$left" | comment; fi
 exit 0

@@ -196,6 +196,28 @@ EOF
     echo "$EC_W/rt/$1"
 }
 
+# ec_timed_wrapper NAME RUNTIME: $EC_W/timed/NAME (the runtime's basename, as
+# podman keys behaviour on it) runs RUNTIME and appends "START END VERB" to
+# $EC_W/timed/NAME.log (EPOCHREALTIME seconds; the verb is the first
+# argument that is not a global option or its value).
+ec_timed_wrapper() {
+    mkdir -p "$EC_W/timed"
+    cat >"$EC_W/timed/$1" <<EOF
+#!/bin/bash
+s=\$EPOCHREALTIME
+"$2" "\$@"
+rc=\$?
+e=\$EPOCHREALTIME
+v="" skip=0
+for a in "\$@"; do
+    if [ \$skip = 1 ]; then skip=0; continue; fi
+    case \$a in --root | --log | --log-format | --criu | --rootless) skip=1 ;; -*) ;; *) v=\$a; break ;; esac
+done
+echo "\$s \$e \$v" >>"$EC_W/timed/$1.log"
+exit \$rc
+EOF
+    chmod 755 "$EC_W/timed/$1"
+}
 # ec_start_daemon NAME READY_CMD...: start DAEMON_CMD, wait up to 30 s.
 ec_start_daemon() {
     local name=$1 t0 pid i; shift
