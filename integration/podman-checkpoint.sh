@@ -11,20 +11,17 @@ set -u
 berth=$(readlink -f "${1:?usage: podman-checkpoint.sh /path/to/berth}")
 here=$(cd "$(dirname "$0")" && pwd)
 
-pass=0 fail=0 skip=0 n=0
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skipped() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n - $* # SKIP $why"; }
-summary() { echo "$pass passed, $fail failed, $skip skipped"; }
+# shellcheck source=integration/engines-common.sh
+. "$here/engines-common.sh"
 
 if ! command -v podman >/dev/null 2>&1 || ! command -v criu >/dev/null 2>&1; then
     why="podman or criu is not installed"
-    for s in checkpoint restore count; do skipped "$s"; done; summary; exit 0
+    for s in checkpoint restore count; do skip "$s: $why"; done; summary; exit 0
 fi
 if ! out=$(criu check 2>&1); then
     why="criu check fails here: $(echo "$out" | grep -m1 '^Error' | sed 's/^Error ([^)]*): //')"
     for s in "podman container checkpoint --export" "podman container restore --import" "the count goes on"; do
-        skipped "$s"
+        skip "$s: $why"
     done
     summary; exit 0
 fi
@@ -52,13 +49,13 @@ before=$(pm exec c1 cat /count 2>/dev/null)
 if pm container checkpoint --export "$w/c1.tar.gz" c1 >"$w/ckpt.log" 2>&1 && [ -s "$w/c1.tar.gz" ]; then
     ok "podman container checkpoint --export (count was $before)"
 else
-    notok "podman container checkpoint --export"; sed 's/^/#   /' "$w/ckpt.log"
+    notok "podman container checkpoint --export"; comment <"$w/ckpt.log"
 fi
 pm rm -f c1 >/dev/null 2>&1
 if pm container restore --import "$w/c1.tar.gz" >"$w/rst.log" 2>&1 && [ "$(pm inspect c1 --format '{{.State.Status}}')" = running ]; then
     ok "podman container restore --import"
 else
-    notok "podman container restore --import"; sed 's/^/#   /' "$w/rst.log"
+    notok "podman container restore --import"; comment <"$w/rst.log"
 fi
 sleep 1
 after=$(pm exec c1 cat /count 2>/dev/null)
@@ -68,4 +65,4 @@ else
     notok "the count goes on after restore (before: '$before', after: '$after')"
 fi
 summary
-[ "$fail" = 0 ]
+[ "$EC_FAIL" = 0 ]

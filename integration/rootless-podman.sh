@@ -13,21 +13,20 @@ berth=$(readlink -f "${1:?usage: rootless-podman.sh /path/to/berth}")
 here=$(cd "$(dirname "$0")" && pwd)
 user=berth-rl-podman
 
-pass=0 fail=0 skip=0 n=0
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-summary() { echo "$pass passed, $fail failed, $skip skipped"; }
+# shellcheck source=integration/engines-common.sh
+. "$here/engines-common.sh"
+if [ "$(id -u)" != 0 ]; then notok "must run as root"; summary; exit 1; fi
 
-need=""
+need=()
 for tool in podman:podman newuidmap:uidmap slirp4netns:slirp4netns fuse-overlayfs:fuse-overlayfs; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
-if [ -n "$need" ]; then
-    echo "# installing:$need"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 || {
-        apt-get update -qq >/dev/null 2>&1
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1
-    }
+if [ ${#need[@]} -gt 0 ]; then
+    EC_W=$(mktemp -d /tmp/berth-rl-podman-apt.XXXXXX)
+    t0=$(now_ms)
+    if ec_apt_install "${need[@]}"; then ok "install ${need[*]} from Debian ($(since "$t0") s)"
+    else notok "install ${need[*]} from Debian"; tail -5 "$EC_W/apt.log" | comment; summary; exit 1; fi
+    rm -rf "$EC_W"
 fi
 
 read -r uid gid _ _ < <("$here/rootless-user.sh" "$user")
@@ -69,17 +68,17 @@ else
 fi
 
 out=$(pm run --rm "$img" echo hello-rootless 2>&1)
-[ "$out" = hello-rootless ] && ok "run echo" || { notok "run echo"; echo "$out" | sed 's/^/#   /'; }
+[ "$out" = hello-rootless ] && ok "run echo" || { notok "run echo"; echo "$out" | comment; }
 
 out=$(pm run --rm "$img" sh -c 'id -u; cat /proc/self/uid_map' 2>&1)
 if echo "$out" | head -1 | grep -qx 0 && echo "$out" | grep -Eq "^ +0 +$uid +1$"; then
     ok "root in the container is $user ($uid) outside"
 else
-    notok "root in the container is $user outside"; echo "$out" | sed 's/^/#   /'
+    notok "root in the container is $user outside"; echo "$out" | comment
 fi
 
 out=$(pm run --rm -t "$img" tty 2>&1 | tr -d '\r')
-echo "$out" | grep -q '^/dev/pts/' && ok "run -t has a terminal" || { notok "run -t"; echo "$out" | sed 's/^/#   /'; }
+echo "$out" | grep -q '^/dev/pts/' && ok "run -t has a terminal" || { notok "run -t"; echo "$out" | comment; }
 
 if pm run -d --name rl1 "$img" sleep 300 >/dev/null 2>&1; then ok "run -d"; else notok "run -d"; fi
 states() { find "$xdg" -name state.json 2>/dev/null | wc -l; }
@@ -87,7 +86,7 @@ states() { find "$xdg" -name state.json 2>/dev/null | wc -l; }
 runtime=$(as_user podman inspect rl1 --format '{{.OCIRuntime}}' 2>&1)
 [ "$runtime" = "$work/berth" ] && ok "podman used berth ($runtime)" || notok "podman used $runtime, not berth"
 out=$(pm exec rl1 sh -c 'echo in-exec' 2>&1)
-[ "$out" = in-exec ] && ok "exec" || { notok "exec"; echo "$out" | sed 's/^/#   /'; }
+[ "$out" = in-exec ] && ok "exec" || { notok "exec"; echo "$out" | comment; }
 if pm stop -t 1 rl1 >/dev/null 2>&1 && [ "$(as_user podman inspect rl1 --format '{{.State.Status}}')" = exited ]; then
     ok "stop"
 else
@@ -97,4 +96,4 @@ if pm rm rl1 >/dev/null 2>&1 && ! as_user podman container exists rl1; then ok "
 [ "$(states)" = 0 ] && ok "no container left in berth's state" || notok "$(states) containers left in berth's state"
 
 summary
-[ "$fail" = 0 ]
+[ "$EC_FAIL" = 0 ]
