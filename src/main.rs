@@ -34,7 +34,7 @@ fn main() {
         .and_then(|()| {
             // spec and features keep no state.
             if !global.root_given && !matches!(command, Command::Spec(_) | Command::Features) {
-                global.root = berth::rootless::default_root(berth::rootless::detect(global.rootless.as_deref()))?;
+                global.root = berth::rootless::default_root(global.is_rootless())?;
             }
             Ok(())
         })

@@ -36,10 +36,20 @@ pub struct GlobalOpts {
     pub debug: bool,
     /// Manage cgroups through systemd (needs a running systemd).
     pub systemd_cgroup: bool,
-    /// Rootless mode: true, false or auto (accepted for compatibility).
+    /// Rootless mode: true, false or auto (see `is_rootless`).
     pub rootless: Option<String>,
     /// Print the version and exit.
     pub version: bool,
+    /// `rootless` decided, once (auto reads /proc/self/uid_map).
+    rootless_decided: std::cell::OnceCell<bool>,
+}
+
+impl GlobalOpts {
+    /// Whether berth runs rootless: --rootless true or false, or with auto
+    /// (the default) as runc decides it (`rootless::detect`).
+    pub fn is_rootless(&self) -> bool {
+        *self.rootless_decided.get_or_init(|| crate::rootless::detect(self.rootless.as_deref()))
+    }
 }
 
 pub use crate::logging::LogFormat;
@@ -392,6 +402,7 @@ pub fn parse(args: &[OsString]) -> Result<Parsed, UsageError> {
         systemd_cgroup: g.global_flag("systemd-cgroup"),
         rootless: g.global_text("rootless"),
         version: g.global_flag("version"),
+        rootless_decided: std::cell::OnceCell::new(),
     };
     let command = sub.map(|(name, l)| verb_args(name, l)).transpose()?;
     Ok(Parsed::Run(Cli { global, command }))

@@ -72,7 +72,7 @@ fn prepare(g: &GlobalOpts, a: &CreateArgs, hold_terminal: bool) -> Result<Prepar
         add_listen_env(&mut config, listen_fds);
     }
     let opts = CreateOptions {
-        rootless: crate::rootless::detect(g.rootless.as_deref()),
+        rootless: g.is_rootless(),
         no_pivot: a.no_pivot,
         no_new_keyring: a.no_new_keyring,
         preserve_fds: a.preserve_fds + listen_fds,

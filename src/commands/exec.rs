@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     spec::validate::container_id(&a.id)?;
     let state = crate::state::load(&g.root, &a.id)?;
-    check_status(&state, a)?;
+    let status = check_status(&state, a)?;
     // The container's config was warned about at create.
     let config = spec::load(&state.bundle)?.spec;
     let process = exec_process::build(&config, &a.process)?;
@@ -39,7 +39,7 @@ pub fn run(g: &GlobalOpts, a: &ExecArgs) -> Result<i32> {
     let target = spec::exec_plan::Target {
         init: state.running_init()?.fd,
         pid: state.pid,
-        paused: state.status() == Status::Paused,
+        paused: status == Status::Paused,
         cgroup_dirs,
         state_doc: state.oci_json(),
     };
@@ -84,10 +84,11 @@ fn report_pid(a: &ExecArgs, entered: &enter::Entered, socket: Option<&pidfd_sock
     Ok(())
 }
 
-fn check_status(state: &State, a: &ExecArgs) -> Result<()> {
+/// The container's status, when it allows exec.
+fn check_status(state: &State, a: &ExecArgs) -> Result<Status> {
     match state.status() {
-        Status::Created | Status::Running => Ok(()),
-        Status::Paused if a.ignore_paused => Ok(()),
+        s @ (Status::Created | Status::Running) => Ok(s),
+        s @ Status::Paused if a.ignore_paused => Ok(s),
         s => Err(super::Error::wrong_status("exec", s)).in_container(&a.id),
     }
 }

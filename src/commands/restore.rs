@@ -72,7 +72,7 @@ fn prepare(g: &GlobalOpts, a: &RestoreArgs) -> Result<Prepared> {
         }
         Ok(())
     })?;
-    let opts = CreateOptions { rootless: crate::rootless::detect(g.rootless.as_deref()), ..Default::default() };
+    let opts = CreateOptions { rootless: g.is_rootless(), ..Default::default() };
     let plan = spec::compile(&a.id, &a.bundle, config, opts)?;
     let console = match (plan.attrs.terminal, &a.console_socket) {
         (true, None) if a.detach => {
