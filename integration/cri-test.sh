@@ -160,30 +160,20 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     [plugins."io.containerd.grpc.v1.cri".containerd]
       snapshotter = "$snapshotter"
       default_runtime_name = "runc"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.berth]
-        runtime_type = "io.containerd.runc.v2"
-        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.berth.options]
-          BinaryName = "$berth"
-          Root = "$W/berth-root"
-          SystemdCgroup = false
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-        runtime_type = "io.containerd.runc.v2"
-        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-          BinaryName = "$runc"
-          Root = "$W/runc-root"
-          SystemdCgroup = false
 EOF
-    # For the benchmark's own-time figures: the same runtimes behind a
-    # wrapper that notes each invocation's verb, start and end.
+    # The handlers: berth and runc, and for the benchmark's own-time
+    # figures the same two behind a wrapper that notes each invocation's
+    # verb, start and end.
     ec_timed_wrapper berth "$berth"
     ec_timed_wrapper runc "$runc"
-    for h in berth runc; do
+    for h in berth runc berth-timed runc-timed; do
+        case $h in berth) bin=$berth ;; runc) bin=$runc ;; *) bin=$W/timed/${h%-timed} ;; esac
         cat >>"$W/config.toml" <<EOF
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h-timed]
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h]
         runtime_type = "io.containerd.runc.v2"
-        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h-timed.options]
-          BinaryName = "$W/timed/$h"
-          Root = "$W/$h-timed-root"
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$h.options]
+          BinaryName = "$bin"
+          Root = "$W/$h-root"
           SystemdCgroup = false
 EOF
     done
