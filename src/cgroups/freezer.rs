@@ -86,8 +86,7 @@ fn freeze_v1(dir: &Path) -> Result<()> {
         }
         if Instant::now() > deadline {
             let _ = write(&file, "THAWED");
-            let (path, state) = (file, "FREEZING".into());
-            return Err(Error::Stuck { path, state, after: FREEZE_TIMEOUT, thawed: true }.into());
+            return Err(stuck(file, "FREEZING".into(), true));
         }
         std::thread::sleep(POLL);
     }
@@ -96,7 +95,7 @@ fn freeze_v1(dir: &Path) -> Result<()> {
 fn thaw_v1(dir: &Path) -> Result<()> {
     let file = dir.join("freezer.state");
     write(&file, "THAWED")?;
-    wait_until(&file, FREEZE_TIMEOUT, |s| s == "THAWED")
+    wait_until(&file, FREEZE_TIMEOUT, |s| s == "THAWED")?.map_err(|state| stuck(file, state, false))
 }
 
 /// Writes cgroup.freeze, then waits for cgroup.events to say the cgroup got
@@ -105,28 +104,32 @@ fn thaw_v1(dir: &Path) -> Result<()> {
 fn set_v2(dir: &Path, frozen: bool) -> Result<()> {
     let (want, line) = if frozen { ("1", "frozen 1") } else { ("0", "frozen 0") };
     write(&dir.join("cgroup.freeze"), want)?;
-    let mut waited = wait_until(&dir.join("cgroup.events"), FREEZE_TIMEOUT, |s| s.lines().any(|l| l == line));
-    if waited.is_err() && frozen {
-        let _ = write(&dir.join("cgroup.freeze"), "0");
-        if let Err(crate::Error::Cgroups(Error::Stuck { thawed, .. })) = &mut waited {
-            *thawed = true;
-        }
-    }
-    waited
+    let events = dir.join("cgroup.events");
+    wait_until(&events, FREEZE_TIMEOUT, |s| s.lines().any(|l| l == line))?.map_err(|state| {
+        let thawed = frozen && write(&dir.join("cgroup.freeze"), "0").is_ok();
+        stuck(events, state, thawed)
+    })
 }
 
-fn wait_until(file: &Path, timeout: Duration, done: impl Fn(&str) -> bool) -> Result<()> {
+/// Polls `file` until `done` says yes (Ok(Ok)), or `timeout` passes:
+/// Ok(Err(what the file said last)).
+fn wait_until(file: &Path, timeout: Duration, done: impl Fn(&str) -> bool) -> Result<Result<(), String>> {
     let deadline = Instant::now() + timeout;
     loop {
         let s = read(file)?;
         if done(&s) {
-            return Ok(());
+            return Ok(Ok(()));
         }
         if Instant::now() > deadline {
-            return Err(Error::Stuck { path: file.into(), state: s, after: timeout, thawed: false }.into());
+            return Ok(Err(s));
         }
         std::thread::sleep(POLL);
     }
+}
+
+/// A freeze or thaw that did not finish within FREEZE_TIMEOUT.
+fn stuck(path: PathBuf, state: String, thawed: bool) -> crate::Error {
+    Error::Stuck { path, state, after: FREEZE_TIMEOUT, thawed }.into()
 }
 
 fn read(file: &Path) -> Result<String> {
@@ -166,9 +169,10 @@ mod tests {
         let f = Freezer::V2(t.path().into());
         f.freeze().unwrap();
         assert!(f.is_frozen().unwrap());
-        assert!(wait_until(&t.path().join("cgroup.events"), Duration::from_millis(20), |s| s.contains("frozen 0"))
-            .unwrap_err()
-            .to_string()
-            .contains("still"));
+        let events = t.path().join("cgroup.events");
+        assert_eq!(
+            wait_until(&events, Duration::from_millis(20), |s| s.contains("frozen 0")).unwrap(),
+            Err("populated 1\nfrozen 1".to_string())
+        );
     }
 }
