@@ -65,14 +65,7 @@ pub fn command_bytes(a: &ProcessFlags) -> Option<Vec<std::ffi::CString>> {
 fn from_file(path: &Path) -> Result<Process> {
     let text = std::fs::read(path).sys_at("read", path).flag("--process")?;
     let wire = super::json_path::from_slice::<super::wire::ProcessWire>(&text)
-        .map_err(|e| {
-            if e.syntax {
-                Error::Syntax { msg: e.msg }.into()
-            } else {
-                let field = if e.path.is_empty() { "process".to_string() } else { format!("process.{}", e.path) };
-                crate::Error::field(field, Error::Json { msg: e.msg })
-            }
-        })
+        .map_err(|e| e.into_error(Some("process")))
         .at_path(path)
         .flag("--process")?;
     let mut warnings = Vec::new();

@@ -17,6 +17,22 @@ pub struct PathError {
     pub syntax: bool,
 }
 
+impl PathError {
+    /// As a config error: malformed JSON, or the field at the path that has
+    /// a wrong value. The path is under `under` (`process` for a process
+    /// file: "process.args"); at the top level, without `under`, it is
+    /// malformed too (a config that is not an object of fields).
+    pub fn into_error(self, under: Option<&str>) -> crate::Error {
+        let field = match (self.syntax, under, self.path.is_empty()) {
+            (true, _, _) | (false, None, true) => return super::Error::Syntax { msg: self.msg }.into(),
+            (false, None, false) => self.path,
+            (false, Some(top), true) => top.to_string(),
+            (false, Some(top), false) => format!("{top}.{}", self.path),
+        };
+        crate::Error::field(field, super::Error::Json { msg: self.msg })
+    }
+}
+
 pub fn from_slice<T: DeserializeOwned>(text: &[u8]) -> Result<T, PathError> {
     serde_json::from_slice(text).map_err(|e| {
         let syntax = e.is_syntax() || e.is_eof();

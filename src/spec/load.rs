@@ -26,13 +26,7 @@ pub fn parse(text: &[u8]) -> Result<Loaded> {
     if text.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
         return Err(Error::NotAnObject.into());
     }
-    let wire = super::json_path::from_slice::<super::wire::SpecWire>(text).map_err(|e| {
-        if e.path.is_empty() || e.syntax {
-            Error::Syntax { msg: e.msg }.into()
-        } else {
-            crate::Error::field(e.path, Error::Json { msg: e.msg })
-        }
-    })?;
+    let wire = super::json_path::from_slice::<super::wire::SpecWire>(text).map_err(|e| e.into_error(None))?;
     let mut warnings = Vec::new();
     let mut spec = wire.into_spec(&mut warnings);
     normalize(&mut spec, &mut warnings);
