@@ -52,14 +52,12 @@ FUZZ_SECONDS ?= 900
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SAVE=1 $(CARGO) test --release --test fuzz -- --nocapture
 
-# cgroup v2 tests (tests/cgroups_v2.rs) in a guest with pure cgroup v2 (this
-# host is hybrid): built here, run there by vmrun, as root.
+# The tests that need pure cgroup v2 or a working CRIU (cgroups_v2,
+# cgroups_verbs, rootless_v2, checkpoint_vm, podman's checkpoint pair) in
+# vmrun's guest (this host is hybrid): built here by vm-test.sh, run there
+# as root.
 test-v2: build rootfs
 	integration/ensure-vm.sh
-	$(CARGO) test --no-run --test cgroups_v2
-	$(CARGO) test --no-run --test cgroups_verbs
-	$(CARGO) test --no-run --test rootless_v2
-	$(CARGO) test --no-run --test checkpoint_vm
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_v2 900
 	CARGO=$(CARGO) integration/vm-test.sh cgroups_verbs 900
 	CARGO=$(CARGO) integration/vm-test.sh rootless_v2 900
