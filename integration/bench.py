@@ -416,7 +416,7 @@ def bench_soak():
             raise RuntimeError("run -d of the system container: %s" % open(err).read().strip())
         init = json.loads(soak_berth("state", SOAK_ID, check=True).stdout)["pid"]
         wget = [RUNTIMES["berth"], "--root", root_of("berth"), "exec", SOAK_ID, "wget", "-qO", "/dev/null", SOAK_URL]
-        for _ in range(200):  # until httpd answers, then once more as warm-up
+        for _ in range(200):  # until httpd answers (that first answer also warms the exec path)
             if subprocess.run(wget, stdin=subprocess.DEVNULL, capture_output=True).returncode == 0:
                 break
             time.sleep(0.05)
