@@ -110,13 +110,19 @@ ec_outer_begin() {
 
 # ec_enter_private SCRIPT ARGS...: re-run SCRIPT inside a new network and
 # mount namespace; the report counters travel through the environment and
-# come back in $EC_W/counts.
+# come back in $EC_W/counts. An inner part that failed without saying so
+# in a step (it died, or ended before its count) is a failed step here.
 ec_enter_private() {
     local script=$1 rc; shift
     EC_INNER=1 EC_W="$EC_W" EC_TAG="$EC_TAG" EC_N=$EC_N EC_PASS=$EC_PASS EC_FAIL=$EC_FAIL EC_SKIP=$EC_SKIP \
         unshare --net --mount --propagation private bash "$script" "$@"
     rc=$?
-    [ -s "$EC_W/counts" ] && read -r EC_N EC_PASS EC_FAIL EC_SKIP <"$EC_W/counts"
+    if [ -s "$EC_W/counts" ]; then
+        read -r EC_N EC_PASS EC_FAIL EC_SKIP <"$EC_W/counts"
+    else
+        notok "the inner part ended with status $rc before its count"
+    fi
+    [ $rc = 0 ] || [ "$EC_FAIL" != 0 ] || notok "the inner part ended with status $rc"
     return $rc
 }
 
